@@ -1,0 +1,33 @@
+# NoisyNeuroSIM: noise studies of crossbar accelerators with DNN+NeuroSim V1.4.
+# Thin on purpose: the logic lives in src/noisyneurosim (unit-tested).
+import sys
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+sys.path.insert(0, f"{workflow.basedir}/src")
+from noisyneurosim import pipeline
+
+# The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
+# own rules) and then validated against the JSON schema, before any job exists.
+CONFIG_FILE = pipeline.config_file(workflow.config_settings.configfiles)
+SWEEP = pipeline.load_sweep(
+    config,
+    CONFIG_FILE,
+    overrides=dict(workflow.config_settings.config),
+    schema=f"{workflow.basedir}/workflow/schemas/config.schema.yaml",
+)
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/neurosim.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    input:
+        runs="results/runs.csv",
+        layers="results/layers.csv",
+    default_target: True

@@ -1,0 +1,112 @@
+"""Collecting per-point results from disk into results/runs.csv and results/layers.csv."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Point, Sweep
+from .knobs import KNOBS
+from .neurosim import atomic_write
+from .parse import CHIP_METRICS
+
+LAYER_METRICS = (
+    "tiles", "speed_up", "utilization", "read_latency_ns", "read_dynamic_energy_pj", "leakage_power_uw",
+    "leakage_energy_pj", "buffer_latency_ns", "buffer_energy_pj", "ic_latency_ns", "ic_energy_pj",
+    "adc_latency_ns", "accumulation_latency_ns", "other_latency_ns", "adc_energy_pj",
+    "accumulation_energy_pj", "other_energy_pj",
+)
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def point_paths(p: Point) -> dict:
+    return {
+        "accuracy": Path(f"results/inference/{p.acc_id}/accuracy.json"),
+        "estimate": Path(f"results/estimates/{p.acc_id}/{p.hw_id}.json"),
+        "build": Path(f"results/builds/{p.hw_id}/build.json"),
+        "inference_log": f"results/logs/inference/{p.acc_id}.stderr",
+        "estimate_log": f"results/logs/estimate/{p.acc_id}/{p.hw_id}.stdout",
+        "build_dir": f"results/builds/{p.hw_id}",
+    }
+
+
+def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
+    paths = point_paths(p)
+    acc = _read(base / paths["accuracy"])
+    est = _read(base / paths["estimate"])
+    build = _read(base / paths["build"]) or {}
+    if acc is None:
+        status, reason = "missing", "no inference result on disk (not run yet, or the job did not finish)"
+    elif acc.get("status") != "ok":
+        status, reason = "failed", f"inference: {acc.get('reason', '')}"
+    elif est is None:
+        status, reason = "missing", "no hardware estimate on disk (not run yet, or the job did not finish)"
+    elif est.get("status") != "ok":
+        status, reason = "failed", f"hardware: {est.get('reason', '')}"
+    else:
+        status, reason = "ok", ""
+    row = {"study": p.study, "point_id": p.point_id, "seed": p.seed, "status": status, "reason": reason}
+    acc = acc or {}
+    row["accuracy"] = acc.get("accuracy")
+    row["accuracy_correct"] = acc.get("correct")
+    row["accuracy_total"] = acc.get("total")
+    chip = (est or {}).get("chip", {})
+    for metric in CHIP_METRICS:
+        row[metric] = chip.get(metric)
+    row["process"] = (est or {}).get("process")
+    for name in KNOBS:
+        row[name] = p.knobs[name]
+    row.update(
+        {
+            "swept": ";".join(p.swept),
+            "acc_id": p.acc_id,
+            "hw_id": p.hw_id,
+            "inference_seconds": acc.get("seconds"),
+            "estimate_seconds": (est or {}).get("seconds"),
+            "build_seconds": build.get("seconds"),
+            "inference_log": paths["inference_log"],
+            "estimate_log": paths["estimate_log"],
+            "build_dir": paths["build_dir"],
+            "neurosim_commit": commit,
+        }
+    )
+    layers = []
+    for layer in (est or {}).get("layers", []):
+        layers.append({"study": p.study, "point_id": p.point_id, "seed": p.seed, "hw_id": p.hw_id,
+                       "layer": layer["layer"], **{m: layer.get(m) for m in LAYER_METRICS}})
+    return row, layers
+
+
+def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataFrame]:
+    commit = _read(base / f"resources/neurosim/{sweep.commit}/adaptations.json") or {}
+    commit = commit.get("commit", sweep.commit)
+    rows, layers = [], []
+    for p in sweep.points:
+        row, layer_rows = point_row(p, base, commit)
+        rows.append(row)
+        layers += layer_rows
+    runs = pd.DataFrame(rows)
+    layer_df = pd.DataFrame(layers, columns=["study", "point_id", "seed", "hw_id", "layer", *LAYER_METRICS])
+    return runs, layer_df
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    atomic_write(path, buf.getvalue())
+
+
+def collect(sweep: Sweep, base: Path, *, runs_csv: Path, layers_csv: Path) -> pd.DataFrame:
+    runs, layers = tables(sweep, base)
+    _write_csv(runs, runs_csv)
+    _write_csv(layers, layers_csv)
+    return runs

@@ -1,0 +1,72 @@
+"""Command line: python -m noisyneurosim {parse-log,plan,check,status,schema}."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import config as cfg
+from .parse import parse_hardware
+
+
+def _parse_log(ns) -> int:
+    stdout = Path(ns.stdout_file).read_text(errors="replace")
+    stderr = Path(ns.stderr).read_text(errors="replace") if ns.stderr else ""
+    result = parse_hardware(stdout, ns.returncode, stderr)
+    json.dump(result, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+def _plan(ns) -> int:
+    from .pipeline import plan_text
+
+    sweep = cfg.load(ns.config)
+    print(plan_text(sweep))
+    return 0
+
+
+def _status(ns) -> int:
+    from .aggregate import tables
+
+    sweep = cfg.load(ns.config)
+    runs, _ = tables(sweep, Path(ns.directory))
+    counts = runs["status"].value_counts()
+    print(f"{ns.config}: {len(runs)} points")
+    for status in ("ok", "failed", "missing"):
+        label = {"ok": "done", "failed": "failed", "missing": "still to run"}[status]
+        print(f"  {label:13s} {int(counts.get(status, 0))}")
+    failed = runs[runs["status"] == "failed"]
+    for _, row in failed.iterrows():
+        print(f"  failed: {row['study']} {row['point_id']} seed {row['seed']}: {row['reason']}")
+        print(f"          log: {row['estimate_log'] if row['reason'].startswith('hardware') else row['inference_log']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m noisyneurosim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("parse-log", help="parse a NeuroSim C++ standard output file and print JSON")
+    p.add_argument("stdout_file")
+    p.add_argument("--returncode", type=int, default=None, help="the exit code of that run, if known")
+    p.add_argument("--stderr", help="its standard error file, if any")
+    p.set_defaults(func=_parse_log)
+    for name, func, text in (
+        ("plan", _plan, "check a config and print what it will run and cost"),
+        ("check", _plan, "check a config (same as plan)"),
+        ("status", _status, "points done, failed (with reasons) and still to run, from what is on disk"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("config", nargs="?", default="config/sweep.yaml")
+        p.add_argument("--directory", default=".", help="the workflow folder holding results/")
+        p.set_defaults(func=func)
+    p = sub.add_parser("schema", help="print the JSON schema generated from the knob catalogue")
+    p.set_defaults(func=lambda ns: print(__import__("noisyneurosim.schema").schema.as_yaml(), end="") or 0)
+    ns = parser.parse_args(argv)
+    try:
+        return ns.func(ns)
+    except cfg.ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2

@@ -1,0 +1,279 @@
+"""Driving NeuroSim: fetch, build, run inference, run the hardware estimate.
+
+No shell is involved: every command is an argument list, so no value from
+the config is ever interpreted by a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .adapt import ROOT, apply_adaptations, write_record
+from .param_patch import UpstreamChanged, patch_param_cpp, unified_diff
+from .parse import parse_accuracy, parse_hardware
+
+CORE = f"{ROOT}/NeuroSIM"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a killed job leaves no truncated result."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _finite(value):
+    """JSON has no inf/nan: non-finite numbers (already turned into a reason) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_json(path: Path, data: dict) -> None:
+    atomic_write(path, json.dumps(_finite(data), indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _git(*args, cwd=None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None) -> str:
+    """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit."""
+    dest = Path(dest)
+    checkout = dest / "checkout"
+    if checkout.exists():
+        shutil.rmtree(checkout)
+    dest.mkdir(parents=True, exist_ok=True)
+    source = repo if repo else str(Path(path).expanduser().resolve())
+    if repo or (Path(source) / ".git").exists():
+        # "--" ends options: a repository string can never be read as one.
+        _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout))
+        if commit:
+            # commit is a checked 40-hex hash, never an option
+            _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=checkout)
+        else:
+            _git("checkout", "--quiet", "HEAD", cwd=checkout)
+        head = _git("rev-parse", "HEAD", cwd=checkout)
+        if commit and head != commit:
+            raise RuntimeError(f"fetched commit {head} is not the pinned commit {commit}")
+    else:
+        shutil.copytree(source, checkout, symlinks=True)
+        head = commit or "unversioned"
+    applied = apply_adaptations(checkout, head)
+    write_record(dest / "adaptations.json", head, applied)
+    return head
+
+
+def _make(folder: Path, jobs: int, log) -> None:
+    result = subprocess.run(["make", f"-j{max(1, jobs)}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+    if result.returncode != 0 or not (folder / "main").is_file():
+        raise RuntimeError(f"make failed in {folder} with exit code {result.returncode}; see the build log")
+
+
+def build_base(checkout: Path, dest: Path, *, jobs: int = 1, log=None) -> None:
+    """Compile the unmodified C++ core once; hardware builds reuse its objects."""
+    dest = Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(Path(checkout) / CORE, dest, symlinks=True)
+    _make(dest, jobs, log)
+
+
+def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: int = 1, log=None) -> dict:
+    """Copy the base build (objects and times kept), patch Param.cpp, relink."""
+    started = time.monotonic()
+    dest = Path(dest)
+    staging = dest.with_name(dest.name + ".partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(base, staging, symlinks=True, copy_function=shutil.copy2)
+    param = staging / "Param.cpp"
+    with open(param, newline="") as fh:
+        original = fh.read()
+    try:
+        patched = patch_param_cpp(original, values, where=f"{CORE}/Param.cpp (commit {commit})")
+    except UpstreamChanged:
+        shutil.rmtree(staging)
+        raise
+    if patched != original:
+        param.write_text(patched, newline="")
+        # make decides by time: the patched file must be newer than its object
+        os.utime(param, None)
+        obj = staging / "Param.o"
+        if obj.exists():
+            t = param.stat().st_mtime - 1
+            os.utime(obj, (t, t))
+    _make(staging, jobs, log)
+    (staging / "Param.cpp.diff").write_text(unified_diff(original, patched), newline="")
+    for obj in staging.glob("*.o"):
+        obj.unlink()  # the base build keeps the objects; a hardware build needs only main
+    record = {"commit": commit, "param": values, "seconds": round(time.monotonic() - started, 3)}
+    (staging / "build.json").write_text(json.dumps(record, indent=2, default=str))
+    if dest.exists():
+        shutil.rmtree(dest)
+    os.replace(staging, dest)
+    return record
+
+
+def _run(cmd: list[str], *, cwd, env, timeout: float | None, stdout_path: Path, stderr_path: Path):
+    """Run cmd in its own process group; on timeout kill the whole group."""
+    started = time.monotonic()
+    stdout_path.parent.mkdir(parents=True, exist_ok=True)
+    stderr_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(stdout_path, "w") as out, open(stderr_path, "w") as err:
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
+        except OSError as exc:
+            return None, f"cannot start {cmd[0]!r}: {exc.strerror}", time.monotonic() - started
+        try:
+            code = proc.wait(timeout=timeout)
+            return code, "", time.monotonic() - started
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return None, f"timed out after {timeout:g} s (killed)", time.monotonic() - started
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+
+
+def prepare_workdir(checkout: Path, workdir: Path) -> None:
+    """A private working directory, so parallel runs never share layer_record_<model>/."""
+    src = Path(checkout).resolve() / ROOT
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    shutil.copy2(src / "inference.py", workdir / "inference.py")
+    for entry in src.iterdir():
+        if entry.is_dir() and entry.name not in ("log", "NeuroSIM") and not entry.name.startswith((".", "layer_record")):
+            (workdir / entry.name).symlink_to(entry, target_is_directory=True)
+    (workdir / "log").mkdir()
+    for ckpt in (src / "log").glob("*.pth"):
+        (workdir / "log" / ckpt.name).symlink_to(ckpt)
+
+
+def run_inference(
+    *,
+    checkout: Path,
+    workdir: Path,
+    args: dict,
+    python: str,
+    data_root: str,
+    max_test_images: int | None,
+    timeout: float | None,
+    stdout_path: Path,
+    stderr_path: Path,
+) -> dict:
+    prepare_workdir(checkout, Path(workdir))
+    cmd = shlex.split(python) + ["inference.py"]
+    for key, value in args.items():
+        cmd += [f"--{key}", str(value)]
+    env = dict(os.environ)
+    env["NNS_DATA_ROOT"] = str(Path(data_root).resolve())
+    env["NNS_IMAGENET_ROOT"] = str(Path(data_root).resolve() / "imagenet")
+    env["NNS_DOWNLOAD"] = "0"
+    if max_test_images:
+        env["NNS_MAX_TEST_IMAGES"] = str(int(max_test_images))
+    else:
+        env.pop("NNS_MAX_TEST_IMAGES", None)
+    code, problem, seconds = _run(
+        cmd, cwd=workdir, env=env, timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
+    )
+    text = stderr_path.read_text(errors="replace") + "\n" + stdout_path.read_text(errors="replace")
+    result = parse_accuracy(text)
+    trace = Path(workdir) / f"layer_record_{args['model']}" / "trace_command.sh"
+    if problem:
+        result = {"status": "failed", "reason": problem}
+    elif code != 0:
+        last = [line for line in text.splitlines() if line.strip()][-1:] or [""]
+        result = {"status": "failed", "reason": f"inference.py exit code {code}: {last[0][:300]}"}
+    elif result["status"] == "ok" and not trace.is_file():
+        result = {**result, "status": "failed", "reason": "no layer traces written (trace_command.sh missing)"}
+    elif result["status"] != "ok" and "ERROR" in text:
+        err = next(line for line in text.splitlines() if "ERROR" in line)
+        result["reason"] = f"{result['reason']}; {err.strip()}"
+    result.update({"returncode": code, "seconds": round(seconds, 3), "command": cmd})
+    return result
+
+
+def trace_arguments(workdir: Path, model: str) -> list[str]:
+    """The argv inference.py prepared for the C++ core, minus the binary and network file."""
+    trace = Path(workdir) / f"layer_record_{model}" / "trace_command.sh"
+    tokens = shlex.split(trace.read_text())
+    if len(tokens) < 8 or not tokens[0].endswith("main"):
+        raise ValueError(f"{trace}: not a NeuroSim trace command")
+    return tokens[2:]
+
+
+def run_estimate(
+    *,
+    build: Path,
+    workdir: Path,
+    model: str,
+    timeout: float | None,
+    stdout_path: Path,
+    stderr_path: Path,
+) -> dict:
+    build = Path(build).resolve()
+    try:
+        argv = trace_arguments(workdir, model)
+    except (OSError, ValueError) as exc:
+        return {"status": "failed", "reason": f"layer traces unusable: {exc}", "chip": {}, "layers": []}
+    cmd = [str(build / "main"), str(build / f"NetWork_{model}.csv"), *argv]
+    code, problem, seconds = _run(
+        cmd, cwd=workdir, env=dict(os.environ), timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
+    )
+    if problem:
+        result = {"status": "failed", "reason": problem, "chip": {}, "layers": [], "returncode": None}
+    else:
+        result = parse_hardware(
+            stdout_path.read_text(errors="replace"), code, stderr_path.read_text(errors="replace")
+        )
+    result["seconds"] = round(seconds, 3)
+    return result
+
+
+def stage_dataset(
+    *, checkout: Path, dataset: str, root: Path, python: str, download: bool, flag: Path, log_path: Path
+) -> None:
+    """Make the dataset present under root, with NeuroSim's own loader; then write the flag."""
+    root = Path(root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    if dataset == "imagenet" and not (root / "imagenet").is_dir():
+        raise RuntimeError(f"ImageNet cannot be downloaded; put it under {root / 'imagenet'}")
+    env = dict(os.environ, NNS_DATA_ROOT=str(root), NNS_IMAGENET_ROOT=str(root / "imagenet"))
+    env["NNS_DOWNLOAD"] = "1" if download else "0"
+    code = f"from models import dataset; dataset.get_{dataset}(batch_size=1)"
+    cmd = shlex.split(python) + ["-c", code]
+    code, problem, _ = _run(
+        cmd,
+        cwd=Path(checkout) / ROOT,
+        env=env,
+        timeout=None,
+        stdout_path=log_path,
+        stderr_path=log_path.with_suffix(".stderr"),
+    )
+    if problem or code != 0:
+        raise RuntimeError(
+            f"staging {dataset} under {root} failed ({problem or f'exit code {code}'}); "
+            f"see {log_path.with_suffix('.stderr')}"
+        )
+    atomic_write(flag, f"{dataset} staged under {root}\n")

@@ -1,0 +1,249 @@
+"""Reading what NeuroSim prints: the C++ core's report and inference.py's accuracy line.
+
+A hardware result is ``ok`` only when the exit code is 0, the report is
+complete and every number in it is finite; anything else is ``failed`` with a
+reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import signal
+
+NUMBER = r"([-+]?(?:inf|nan|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?))"
+
+# Chip-level lines. The wording depends on pipeline vs layer-by-layer mode,
+# so each metric lists every form it takes.
+CHIP_LINES = {
+    "chip_area_um2": [r"^ChipArea : " + NUMBER + r"um\^2"],
+    "cim_array_area_um2": [r"^Chip total CIM array : " + NUMBER + r"um\^2"],
+    "ic_area_um2": [r"^Total IC Area on chip \(Global and Tile/PE local\): " + NUMBER + r"um\^2"],
+    "adc_area_um2": [r"^Total ADC \(or S/As and precharger for SRAM\) Area on chip : " + NUMBER + r"um\^2"],
+    "accumulation_area_um2": [r"^Total Accumulation Circuits .* on chip : " + NUMBER + r"um\^2"],
+    "other_area_um2": [r"^Other Peripheries .* : " + NUMBER + r"um\^2"],
+    "clock_period_ns": [r"^Chip clock period is: " + NUMBER + r"ns"],
+    "latency_ns": [
+        r"^Chip pipeline-system-clock-cycle \(per image\) is: " + NUMBER + r"ns",
+        r"^Chip layer-by-layer readLatency \(per image\) is: " + NUMBER + r"ns",
+    ],
+    "dynamic_energy_pj": [
+        r"^Chip pipeline-system readDynamicEnergy \(per image\) is: " + NUMBER + r"pJ",
+        r"^Chip total readDynamicEnergy is: " + NUMBER + r"pJ",
+    ],
+    "leakage_energy_pj": [
+        r"^Chip pipeline-system leakage Energy \(per image\) is: " + NUMBER + r"pJ",
+        r"^Chip total leakage Energy is: " + NUMBER + r"pJ",
+    ],
+    "leakage_power_uw": [
+        r"^Chip pipeline-system leakage Power \(per image\) is: " + NUMBER + r"uW",
+        r"^Chip total leakage Power is: " + NUMBER + r"uW",
+    ],
+    "buffer_latency_ns": [
+        r"^Chip pipeline-system buffer readLatency \(per image\) is: " + NUMBER + r"ns",
+        r"^Chip buffer readLatency is: " + NUMBER + r"ns",
+    ],
+    "buffer_energy_pj": [
+        r"^Chip pipeline-system buffer readDynamicEnergy \(per image\) is: " + NUMBER + r"pJ",
+        r"^Chip buffer readDynamicEnergy is: " + NUMBER + r"pJ",
+    ],
+    "ic_latency_ns": [
+        r"^Chip pipeline-system ic readLatency \(per image\) is: " + NUMBER + r"ns",
+        r"^Chip ic readLatency is: " + NUMBER + r"ns",
+    ],
+    "ic_energy_pj": [
+        r"^Chip pipeline-system ic readDynamicEnergy \(per image\) is: " + NUMBER + r"pJ",
+        r"^Chip ic readDynamicEnergy is: " + NUMBER + r"pJ",
+    ],
+    "tops_per_w": [r"^Energy Efficiency TOPS/W \((?:Pipelined|Layer-by-Layer) Process\): " + NUMBER],
+    "tops": [r"^Throughput TOPS \((?:Pipelined|Layer-by-Layer) Process\): " + NUMBER],
+    "fps": [r"^Throughput FPS \((?:Pipelined|Layer-by-Layer) Process\): " + NUMBER],
+    "tops_per_mm2": [r"^Compute efficiency TOPS/mm\^2 \((?:Pipelined|Layer-by-Layer) Process\): " + NUMBER],
+}
+CHIP_METRICS = tuple(CHIP_LINES) + (
+    "adc_latency_ns",
+    "accumulation_latency_ns",
+    "other_latency_ns",
+    "adc_energy_pj",
+    "accumulation_energy_pj",
+    "other_energy_pj",
+    "memory_utilization_pct",
+    "runtime_s",
+)
+_CHIP_RE = {k: [re.compile(p) for p in v] for k, v in CHIP_LINES.items()}
+
+LAYER_LINES = {
+    "read_latency_ns": re.compile(r"^layer(\d+)'s readLatency is: " + NUMBER + "ns"),
+    "read_dynamic_energy_pj": re.compile(r"^layer(\d+)'s readDynamicEnergy is: " + NUMBER + "pJ"),
+    "leakage_power_uw": re.compile(r"^layer(\d+)'s leakagePower is: " + NUMBER + "uW"),
+    "leakage_energy_pj": re.compile(r"^layer(\d+)'s leakageEnergy is: " + NUMBER + "pJ"),
+    "buffer_latency_ns": re.compile(r"^layer(\d+)'s buffer latency is: " + NUMBER + "ns"),
+    "buffer_energy_pj": re.compile(r"^layer(\d+)'s buffer readDynamicEnergy is: " + NUMBER + "pJ"),
+    "ic_latency_ns": re.compile(r"^layer(\d+)'s ic latency is: " + NUMBER + "ns"),
+    "ic_energy_pj": re.compile(r"^layer(\d+)'s ic readDynamicEnergy is: " + NUMBER + "pJ"),
+}
+BREAKDOWN = re.compile(
+    r"^-+ (ADC|Accumulation Circuits|Other Peripheries) .*?(readLatency|readDynamicEnergy) is : " + NUMBER + r"(ns|pJ)"
+)
+BREAKDOWN_KEY = {
+    ("ADC", "readLatency"): "adc_latency_ns",
+    ("Accumulation Circuits", "readLatency"): "accumulation_latency_ns",
+    ("Other Peripheries", "readLatency"): "other_latency_ns",
+    ("ADC", "readDynamicEnergy"): "adc_energy_pj",
+    ("Accumulation Circuits", "readDynamicEnergy"): "accumulation_energy_pj",
+    ("Other Peripheries", "readDynamicEnergy"): "other_energy_pj",
+}
+LAYER_HEADER = re.compile(r"^-+ Estimation of Layer (\d+) -+")
+FLOORPLAN_LIST_HEADERS = {
+    "# of tile used for each layer": "tiles",
+    "Speed-up of each layer": "speed_up",
+    "Utilization of each layer": "utilization",
+}
+FLOORPLAN_ITEM = re.compile(r"^layer(\d+): " + NUMBER + r"\s*$")
+FLOORPLAN_FACTS = {
+    "tile_storage": re.compile(r"^Desired Conventional Mapped Tile Storage Size: (\S+)"),
+    "pe_storage": re.compile(r"^Desired Conventional PE Storage Size: (\S+)"),
+    "novel_tile_storage": re.compile(r"^Desired Novel Mapped Tile Storage Size: (\S+)"),
+    "subarray_size": re.compile(r"^User-defined SubArray Size: (\S+)"),
+}
+UTILISATION = re.compile(r"^Memory Utilization of Whole Chip: " + NUMBER + r" %")
+CLK = re.compile(r"^clkPeriod: " + NUMBER)
+RUNTIME = re.compile(r"^Total Run-time of NeuroSim: " + NUMBER + r" seconds")
+PROCESS = re.compile(r"^Energy Efficiency TOPS/W \((Pipelined|Layer-by-Layer) Process\)")
+DONE = "Hardware Performance Done"
+ERROR_LINE = re.compile(r"^\s*(ERROR|Error)\b.*")
+
+ACCURACY = re.compile(r"Test set: Average loss: " + NUMBER + r", Accuracy: (\d+)/(\d+) \(")
+
+
+def _num(text: str) -> float:
+    return float(text)
+
+
+def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "") -> dict:
+    """Parse the C++ core's standard output into chip metrics, layers and a status."""
+    chip: dict = {}
+    layers: dict[int, dict] = {}
+    floorplan: dict = {}
+    current_layer: int | None = None
+    in_summary = False
+    list_name: str | None = None
+    nonfinite: list[str] = []
+    errors: list[str] = []
+    process = None
+
+    def put(target: dict, key: str, raw: str, where: str):
+        value = _num(raw)
+        if not math.isfinite(value):
+            nonfinite.append(f"{where}{key}={raw}")
+        target[key] = value
+
+    for line in stdout.splitlines():
+        line = line.rstrip()
+        if not line:
+            continue
+        if m := ERROR_LINE.match(line):
+            errors.append(line.strip())
+        if m := CLK.match(line):
+            put(floorplan, "clk_period_s", m.group(1), "")
+            continue
+        for header, name in FLOORPLAN_LIST_HEADERS.items():
+            if header in line:
+                list_name = name
+        if list_name and (m := FLOORPLAN_ITEM.match(line)):
+            layers.setdefault(int(m.group(1)), {})[list_name] = _num(m.group(2))
+            continue
+        for key, rx in FLOORPLAN_FACTS.items():
+            if m := rx.match(line):
+                floorplan[key] = m.group(1)
+        if m := UTILISATION.match(line):
+            put(chip, "memory_utilization_pct", m.group(1), "")
+            list_name = None
+            continue
+        if m := LAYER_HEADER.match(line):
+            current_layer = int(m.group(1))
+            list_name = None
+            continue
+        if line.startswith("-----") and "Summary" in line:
+            in_summary = True
+            current_layer = None
+            continue
+        for key, rx in LAYER_LINES.items():
+            if m := rx.match(line):
+                put(layers.setdefault(int(m.group(1)), {}), key, m.group(2), f"layer{m.group(1)} ")
+                break
+        if m := BREAKDOWN.match(line):
+            key = BREAKDOWN_KEY[(m.group(1), m.group(2))]
+            if in_summary:
+                put(chip, key, m.group(3), "chip ")
+            elif current_layer is not None:
+                put(layers.setdefault(current_layer, {}), key, m.group(3), f"layer{current_layer} ")
+            continue
+        if in_summary:
+            for key, rxs in _CHIP_RE.items():
+                if any((m := rx.match(line)) for rx in rxs):
+                    put(chip, key, m.group(1), "chip ")
+                    break
+        if m := PROCESS.match(line):
+            process = m.group(1)
+        if m := RUNTIME.match(line):
+            chip["runtime_s"] = _num(m.group(1))
+
+    complete = DONE in stdout and all(k in chip for k in CHIP_LINES)
+    for line in stderr.splitlines():
+        if line.strip() and ERROR_LINE.match(line):
+            errors.append(line.strip())
+    status, reason = "ok", ""
+    if returncode not in (0, None):
+        what = f"exit code {returncode}"
+        sig = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else None
+        if sig:
+            try:
+                what += f" ({signal.Signals(sig).name})"
+            except ValueError:
+                pass
+        if errors:
+            reason = f"{what}: {errors[0]}"
+        elif not stdout.strip():
+            reason = f"{what} with no output (NeuroSim rejects some Param.cpp values without a word, e.g. an unsupported technode)"
+        else:
+            reason = f"{what}"
+        status = "failed"
+    elif not stdout.strip():
+        status, reason = "failed", "no output"
+    elif errors:
+        status, reason = "failed", errors[0]
+    elif nonfinite:
+        shown = ", ".join(nonfinite[:4]) + (f" and {len(nonfinite) - 4} more" if len(nonfinite) > 4 else "")
+        status, reason = "failed", f"non-finite values: {shown}"
+    elif not complete:
+        missing = [k for k in CHIP_LINES if k not in chip]
+        status, reason = "failed", f"incomplete output (missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''})"
+    return {
+        "status": status,
+        "reason": reason,
+        "returncode": returncode,
+        "process": process,
+        "chip": chip,
+        "floorplan": floorplan,
+        "layers": [{"layer": i, **layers[i]} for i in sorted(layers)],
+    }
+
+
+def parse_accuracy(text: str) -> dict:
+    """Accuracy as correct/total from inference.py's 'Test set:' line (the percentage is rounded)."""
+    matches = ACCURACY.findall(text)
+    if not matches:
+        return {"status": "failed", "reason": "no 'Test set:' line in the inference log"}
+    loss, correct, total = matches[-1]
+    correct, total = int(correct), int(total)
+    if total <= 0:
+        return {"status": "failed", "reason": f"Test set line reports {correct}/{total} images"}
+    return {
+        "status": "ok",
+        "reason": "",
+        "loss": float(loss),
+        "correct": correct,
+        "total": total,
+        "accuracy": correct / total,
+    }

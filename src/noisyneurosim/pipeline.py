@@ -1,0 +1,110 @@
+"""What the Snakefile needs at parse time: the checked sweep, paths, the plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import config as cfg
+from .config import Point, Sweep
+
+DEFAULT_CONFIG = "config/sweep.yaml"
+DEFAULT_COST = {
+    # seconds per test image on one GPU; seconds per hardware estimate on one core (NOTES.md)
+    "VGG8": {"gpu_seconds_per_image": 0.3, "cpu_seconds_per_estimate": 200},
+    "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 130},
+    "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600},
+}
+
+
+def config_file(given: list | tuple, default: str = DEFAULT_CONFIG) -> str:
+    """The YAML the user chose with --configfile (the last one), else the default."""
+    return str(given[-1]) if given else default
+
+
+def load_sweep(config: dict, path: str, overrides: dict | None = None, schema: str | None = None) -> Sweep:
+    """Read `path` with duplicate-key checks, apply --config overrides, check, expand.
+
+    `config` (Snakemake's global) is replaced by what was checked, so rules
+    and the report see exactly the validated configuration.
+    """
+    data = cfg.load_yaml(path)
+    for key, value in (overrides or {}).items():
+        data[key] = value
+    sweep = cfg.check(data, source=path, base=Path.cwd())
+    if schema:
+        from snakemake.utils import validate
+
+        validate(data, schema)
+    config.clear()
+    config.update(data)
+    return sweep
+
+
+def source_dir(sweep: Sweep) -> str:
+    return f"resources/neurosim/{sweep.commit}"
+
+
+def data_root(sweep: Sweep) -> str:
+    return sweep.config.get("datasets", {}).get("root", "resources/datasets")
+
+
+def timeout(sweep: Sweep, what: str, default: float) -> float:
+    return float(sweep.config.get("timeouts", {}).get(what, default))
+
+
+def python_command(sweep: Sweep) -> str:
+    return sweep.config.get("python", {}).get("command", "python")
+
+
+def dataset_flags(sweep: Sweep) -> list[str]:
+    """One flag file per dataset the sweep reads; the download rule makes them."""
+    return sorted({f"{data_root(sweep)}/.staged-{p.knobs['dataset']}" for p in sweep.points})
+
+
+def inference_params(point: Point) -> str:
+    return json.dumps(point.inference_args(), sort_keys=True)
+
+
+def param_params(point: Point) -> str:
+    return json.dumps(point.param_values(), sort_keys=True)
+
+
+def estimate_files(sweep: Sweep) -> list[str]:
+    return sorted({f"results/estimates/{p.acc_id}/{p.hw_id}.json" for p in sweep.points})
+
+
+def accuracy_files(sweep: Sweep) -> list[str]:
+    return sorted({f"results/inference/{p.acc_id}/accuracy.json" for p in sweep.points})
+
+
+def plan(sweep: Sweep) -> dict:
+    acc = sweep.accuracy_settings()
+    estimates = sweep.estimates()
+    cost = {**DEFAULT_COST, **(sweep.config.get("cost") or {})}
+    gpu_seconds = sum(
+        cfg.test_images(p, sweep.config) * cost[p.knobs["model"]]["gpu_seconds_per_image"] for p in acc.values()
+    )
+    cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
+    return {
+        "studies": len({p.study for p in sweep.points}),
+        "points": len(sweep.points),
+        "builds": len(sweep.hardware_settings()),
+        "inference_runs": len(acc),
+        "estimates": len(estimates),
+        "gpu_hours": gpu_seconds / 3600,
+        "cpu_core_hours": cpu_seconds / 3600,
+    }
+
+
+def plan_text(sweep: Sweep) -> str:
+    p = plan(sweep)
+    lines = [
+        f"NoisyNeuroSIM plan for {sweep.source}: {p['points']} points in {p['studies']} studies",
+        f"  {p['builds']} builds of the C++ core (one per distinct hardware setting)",
+        f"  {p['inference_runs']} inference runs (one per distinct accuracy setting, GPU)",
+        f"  {p['estimates']} hardware estimates (CPU)",
+        f"  expected cost: {p['gpu_hours']:.2f} GPU hours, {p['cpu_core_hours']:.2f} CPU core hours (cost table in the config)",
+    ]
+    lines += [f"  warning: {w}" for w in sweep.warnings]
+    return "\n".join(lines)

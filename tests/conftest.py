@@ -1,0 +1,111 @@
+"""Fixtures: a stand-in NeuroSim git repository and a workflow runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[1]
+STANDIN = Path(__file__).resolve().parent / "standin" / "neurosim"
+SHARED = PROJECT.parent / "shared" / "neurosim"
+
+sys.path.insert(0, str(PROJECT / "src"))
+
+
+def git(*args, cwd):
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def make_standin(dest: Path) -> tuple[Path, str]:
+    """A git repository with the stand-in NeuroSim; returns (path, commit)."""
+    shutil.copytree(STANDIN, dest, ignore=shutil.ignore_patterns("*.o", "main", ".depend", "__pycache__"))
+    git("init", "-q", cwd=dest)
+    git("add", "-A", cwd=dest)
+    git("commit", "-q", "-m", "stand-in NeuroSim", cwd=dest)
+    return dest, git("rev-parse", "HEAD", cwd=dest)
+
+
+@pytest.fixture(scope="session")
+def standin(tmp_path_factory) -> tuple[Path, str]:
+    return make_standin(tmp_path_factory.mktemp("standin") / "DNN_NeuroSim_V1.4")
+
+
+@pytest.fixture(scope="session")
+def shared_samples() -> Path:
+    samples = SHARED / "samples"
+    if not samples.is_dir():
+        pytest.skip("../shared/neurosim/samples is absent")
+    return samples
+
+
+def base_config(standin: tuple[Path, str], workdir: Path) -> dict:
+    path, commit = standin
+    return {
+        "neurosim": {"path": str(path), "commit": commit},
+        "python": {"command": sys.executable},
+        "datasets": {"root": str(workdir / "datasets"), "download": True},
+        "max_test_images": 50,
+        "defaults": {"model": "VGG8", "inference": 1, "batch_size": 10},
+        "studies": {},
+    }
+
+
+class Workflow:
+    """One workflow folder with its own config, run by the snakemake CLI."""
+
+    def __init__(self, workdir: Path, config: dict):
+        self.workdir = workdir
+        self.config = config
+        self.config_path = workdir / "sweep.yaml"
+
+    def write(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
+
+    def run(self, *extra: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+        self.write()
+        cmd = [
+            sys.executable, "-m", "snakemake",
+            "--snakefile", str(PROJECT / "Snakefile"),
+            "--directory", str(self.workdir),
+            "--configfile", str(self.config_path),
+            "--cores", "2",
+            *extra,
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+        return proc
+
+    def runs(self):
+        import pandas as pd
+
+        return pd.read_csv(self.workdir / "results" / "runs.csv")
+
+    def layers(self):
+        import pandas as pd
+
+        return pd.read_csv(self.workdir / "results" / "layers.csv")
+
+
+@pytest.fixture
+def make_workflow(standin, tmp_path):
+    def factory(studies: dict, **overrides) -> Workflow:
+        workdir = tmp_path / "wf"
+        config = base_config(standin, workdir)
+        config["studies"] = studies
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                config[key] = {**config[key], **value}
+            else:
+                config[key] = value
+        return Workflow(workdir, config)
+
+    return factory

@@ -1,0 +1,13 @@
+"""Stand-in DenseNet40: the toy accuracy model behind NeuroSim's constructor signature."""
+import torch
+
+from models._toy import ToyModel
+
+LAYERS = 3
+
+
+def densenet40(args, logger, pretrained=None):
+    checkpoint = {'base_accuracy': 0.5}
+    if pretrained is not None:
+        checkpoint = torch.load(pretrained)
+    return ToyModel(args, checkpoint, LAYERS)

@@ -1,0 +1,34 @@
+"""The stand-in's accuracy model: a closed-form function of the arguments."""
+import hashlib
+import math
+import random
+
+from modules.quantization_cpu_np_infer import crossbar_quality
+
+
+class ToyModel:
+    def __init__(self, args, checkpoint, layers):
+        self.args, self.base, self.layers = args, checkpoint['base_accuracy'], layers
+
+    def probability(self):
+        a = self.args
+        p = self.base
+        p *= 1 - 0.5 * 2.0 ** -(a.ADCprecision - 1)
+        p *= (1 - 2.0 ** -a.wl_weight) * (1 - 2.0 ** -a.wl_activate)
+        if a.t > 0 and a.v > 0:
+            p *= math.exp(-0.1 * a.v * math.log10(1 + a.t))
+        if a.model == 'VGG8' and a.mode == 'WAGE' and a.inference == 1:
+            p *= crossbar_quality(a)
+        return max(0.0, min(1.0, p))
+
+    def correct(self, index, label):
+        key = f"{self.args.seed}:{index}".encode()
+        u = int(hashlib.sha1(key).hexdigest()[:8], 16) / 0xFFFFFFFF
+        return u < self.probability()
+
+    def trace(self, layer, rows, cols, wl_activate):
+        """Weights and input bits of one layer; they depend on every argument, like real traces."""
+        rng = random.Random(repr(sorted(vars(self.args).items())) + str(layer))
+        weights = [[round(rng.uniform(-1, 1), 5) for _ in range(cols)] for _ in range(rows)]
+        bits = [[1 if rng.random() < 0.2 + 0.5 * self.args.vari else 0 for _ in range(wl_activate)] for _ in range(rows)]
+        return weights, bits

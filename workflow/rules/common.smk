@@ -1,0 +1,36 @@
+# Python helpers and input functions shared by the rules.
+import json
+
+from noisyneurosim import pipeline
+
+SOURCE = pipeline.source_dir(SWEEP)
+ACCURACY = SWEEP.accuracy_settings()
+HARDWARE = SWEEP.hardware_settings()
+
+wildcard_constraints:
+    acc="a[0-9a-f]{10}",
+    hw="h[0-9a-f]{10}",
+    dataset="cifar10|cifar100|imagenet",
+
+
+# The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing
+# the Snakefile on a cluster node stay quiet.
+if workflow.is_main_process:
+    print(pipeline.plan_text(SWEEP), file=sys.stderr)
+
+
+def inference_args(wildcards):
+    return pipeline.inference_params(ACCURACY[wildcards.acc])
+
+
+def param_values(wildcards):
+    return pipeline.param_params(HARDWARE[wildcards.hw])
+
+
+def model_of(wildcards):
+    return ACCURACY[wildcards.acc].knobs["model"]
+
+
+def staged_dataset(wildcards):
+    dataset = ACCURACY[wildcards.acc].knobs["dataset"]
+    return f"{pipeline.data_root(SWEEP)}/.staged-{dataset}"

@@ -1,0 +1,17 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir)))
+from _adapter import setup
+
+log = setup(snakemake)
+from noisyneurosim.neurosim import fetch
+
+ns = snakemake.params.neurosim
+commit = fetch(
+    Path(snakemake.output.adaptations).parent,
+    repo=ns.get("repo"),
+    commit=ns.get("commit"),
+    path=ns.get("path"),
+)
+log.info("NeuroSim %s fetched and adapted", commit)

@@ -1,0 +1,24 @@
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir)))
+from _adapter import setup
+
+log = setup(snakemake)
+from noisyneurosim.neurosim import run_inference, write_json
+
+args = json.loads(snakemake.params.args)
+result = run_inference(
+    checkout=Path(snakemake.input.checkout),
+    workdir=Path(snakemake.output.workdir),
+    args=args,
+    python=snakemake.params.python,
+    data_root=snakemake.params.data_root,
+    max_test_images=snakemake.params.max_test_images,
+    timeout=snakemake.params.timeout,
+    stdout_path=Path(snakemake.log.stdout),
+    stderr_path=Path(snakemake.log.stderr),
+)
+# A NeuroSim failure is a result (recorded with its reason), not a job failure.
+write_json(Path(snakemake.output.accuracy), {"args": args, **result})
