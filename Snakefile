@@ -27,7 +27,7 @@ include: "workflow/rules/aggregate.smk"
 
 
 rule all:
+    default_target: True
     input:
         runs="results/runs.csv",
         layers="results/layers.csv",
-    default_target: True

@@ -57,6 +57,17 @@ def python_command(sweep: Sweep) -> str:
     return sweep.config.get("python", {}).get("command", "python")
 
 
+def neurosim_conda(sweep: Sweep, basedir: str) -> str:
+    """The conda environment file for NeuroSim's Python, absolute (relative paths: to the workflow)."""
+    given = sweep.config.get("python", {}).get("conda", "workflow/envs/neurosim.yaml")
+    path = Path(given)
+    return str(path if path.is_absolute() else Path(basedir) / path)
+
+
+def neurosim_modules(sweep: Sweep) -> list[str]:
+    return list(sweep.config.get("python", {}).get("envmodules", []))
+
+
 def dataset_flags(sweep: Sweep) -> list[str]:
     """One flag file per dataset the sweep reads; the download rule makes them."""
     return sorted({f"{data_root(sweep)}/.staged-{p.knobs['dataset']}" for p in sweep.points})

@@ -9,9 +9,11 @@ rule collect_results:
     output:
         runs="results/runs.csv",
         layers="results/layers.csv",
-    params:
-        config_file=CONFIG_FILE,
     log:
         "results/logs/collect_results.log",
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        config_file=CONFIG_FILE,
     script:
         "../scripts/collect_results.py"

@@ -6,6 +6,10 @@ from noisyneurosim import pipeline
 SOURCE = pipeline.source_dir(SWEEP)
 ACCURACY = SWEEP.accuracy_settings()
 HARDWARE = SWEEP.hardware_settings()
+# NeuroSim's own Python environment: a conda file or environment modules (config: python)
+NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
+NEUROSIM_MODULES = pipeline.neurosim_modules(SWEEP)
+
 
 wildcard_constraints:
     acc="a[0-9a-f]{10}",

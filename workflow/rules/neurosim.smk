@@ -11,10 +11,12 @@ rule fetch_neurosim:
     output:
         checkout=directory(f"{SOURCE}/checkout"),
         adaptations=f"{SOURCE}/adaptations.json",
-    params:
-        neurosim=SWEEP.config["neurosim"],
     log:
         f"{SOURCE}/fetch.log",
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        neurosim=SWEEP.config["neurosim"],
     script:
         "../scripts/fetch_neurosim.py"
 
@@ -25,12 +27,15 @@ rule stage_dataset:
         checkout=rules.fetch_neurosim.output.checkout,
     output:
         flag=f"{pipeline.data_root(SWEEP)}/.staged-{{dataset}}",
-    params:
-        root=pipeline.data_root(SWEEP),
-        python=pipeline.python_command(SWEEP),
-        download=SWEEP.config.get("datasets", {}).get("download", True),
     log:
         "results/logs/stage_dataset/{dataset}.log",
+    conda:
+        NEUROSIM_CONDA
+    envmodules:
+        *NEUROSIM_MODULES,
+    params:
+        python=pipeline.python_command(SWEEP),
+        download=SWEEP.config.get("datasets", {}).get("download", True),
     script:
         "../scripts/stage_dataset.py"
 
@@ -41,9 +46,11 @@ rule build_base:
         checkout=rules.fetch_neurosim.output.checkout,
     output:
         base=directory(f"{SOURCE}/base_build"),
-    threads: 2
     log:
         f"{SOURCE}/base_build.log",
+    conda:
+        "../envs/workflow.yaml"
+    threads: 2
     script:
         "../scripts/build_base.py"
 
@@ -55,10 +62,12 @@ rule build_hardware:
         main="results/builds/{hw}/main",
         diff="results/builds/{hw}/Param.cpp.diff",
         record="results/builds/{hw}/build.json",
+    log:
+        "results/logs/build/{hw}.log",
+    conda:
+        "../envs/workflow.yaml"
     params:
         values=param_values,
         commit=SWEEP.commit,
-    log:
-        "results/logs/build/{hw}.log",
     script:
         "../scripts/build_hardware.py"

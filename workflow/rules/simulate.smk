@@ -9,15 +9,19 @@ rule run_inference:
         accuracy="results/inference/{acc}/accuracy.json",
         # the layer traces; deleted once no estimate needs them
         workdir=temp(directory("results/inference/{acc}/work")),
+    log:
+        stdout="results/logs/inference/{acc}.stdout",
+        stderr="results/logs/inference/{acc}.stderr",
+    conda:
+        NEUROSIM_CONDA
+    envmodules:
+        *NEUROSIM_MODULES,
     params:
         args=inference_args,
         python=pipeline.python_command(SWEEP),
         data_root=pipeline.data_root(SWEEP),
         max_test_images=SWEEP.config.get("max_test_images"),
         timeout=pipeline.timeout(SWEEP, "inference", 86400),
-    log:
-        stdout="results/logs/inference/{acc}.stdout",
-        stderr="results/logs/inference/{acc}.stderr",
     script:
         "../scripts/run_inference.py"
 
@@ -29,11 +33,13 @@ rule run_estimate:
         main="results/builds/{hw}/main",
     output:
         estimate="results/estimates/{acc}/{hw}.json",
-    params:
-        model=model_of,
-        timeout=pipeline.timeout(SWEEP, "estimate", 7200),
     log:
         stdout="results/logs/estimate/{acc}/{hw}.stdout",
         stderr="results/logs/estimate/{acc}/{hw}.stderr",
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        model=model_of,
+        timeout=pipeline.timeout(SWEEP, "estimate", 7200),
     script:
         "../scripts/run_estimate.py"

@@ -10,7 +10,7 @@ from noisyneurosim.neurosim import stage_dataset
 stage_dataset(
     checkout=Path(snakemake.input.checkout),
     dataset=snakemake.wildcards.dataset,
-    root=Path(snakemake.params.root),
+    root=Path(snakemake.output.flag).parent,
     python=snakemake.params.python,
     download=snakemake.params.download,
     flag=Path(snakemake.output.flag),
