@@ -1,0 +1,59 @@
+"""What the user reads stays true: config/README.md, the schema, the shipped configs."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import PROJECT
+from noisyneurosim import schema
+from noisyneurosim.config import STUDY_KEYS, TOP_LEVEL_KEYS, load
+from noisyneurosim.knobs import KNOBS
+
+CONFIG_README = (PROJECT / "config" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(KNOBS))
+def test_every_knob_is_documented(name):
+    assert f"| `{name}` |" in CONFIG_README
+
+
+@pytest.mark.parametrize("key", sorted(TOP_LEVEL_KEYS) + sorted(STUDY_KEYS))
+def test_every_key_is_documented(key):
+    assert f"`{key}" in CONFIG_README
+
+
+def test_schema_file_is_generated_from_the_catalogue():
+    assert (PROJECT / "workflow/schemas/config.schema.yaml").read_text() == schema.as_yaml()
+
+
+@pytest.mark.parametrize("name", ["sweep.yaml", "demo.yaml"])
+def test_shipped_configs_pass_checks_and_schema(name):
+    import jsonschema
+
+    sweep = load(PROJECT / "config" / name)
+    jsonschema.validate(yaml.safe_load((PROJECT / "config" / name).read_text()), schema.build())
+    assert sweep.points
+
+
+def test_default_study_is_the_promised_first_noise_study():
+    sweep = load(PROJECT / "config" / "sweep.yaml")
+    p = sweep.points[0]
+    assert (p.knobs["model"], p.knobs["dataset"], p.knobs["memcelltype"], p.knobs["SARADC"], p.knobs["numColMuxed"]) == (
+        "VGG8", "cifar10", 2, True, 1)
+    assert set(p.swept) == {"ADCprecision", "vari"} and len({q.seed for q in sweep.points}) >= 3
+    assert sweep.warnings == []
+
+
+def test_readme_starts_with_run_and_test_commands():
+    text = (PROJECT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1).strip().splitlines()
+    assert "snakemake" in block[0] and "pytest" in block[1]
+
+
+def test_plan_command_prints_counts():
+    out = subprocess.run([sys.executable, "-m", "noisyneurosim", "plan", str(PROJECT / "config/sweep.yaml")],
+                         capture_output=True, text=True, check=True).stdout
+    assert "48 points" in out and "GPU hours" in out
