@@ -203,8 +203,11 @@ def run_inference(
     if problem:
         result = {"status": "failed", "reason": problem}
     elif code != 0:
-        last = [line for line in text.splitlines() if line.strip()][-1:] or [""]
-        result = {"status": "failed", "reason": f"inference.py exit code {code}: {last[0][:300]}"}
+        # the last line of stderr is usually the exception that ended the run
+        err_lines = [line for line in stderr_path.read_text(errors="replace").splitlines() if line.strip()]
+        out_lines = [line for line in stdout_path.read_text(errors="replace").splitlines() if line.strip()]
+        last = (err_lines or out_lines or [""])[-1]
+        result = {"status": "failed", "reason": f"inference.py exit code {code}: {last[:300]}"}
     elif result["status"] == "ok" and not trace.is_file():
         result = {**result, "status": "failed", "reason": "no layer traces written (trace_command.sh missing)"}
     elif result["status"] != "ok" and "ERROR" in text:

@@ -1,0 +1,98 @@
+"""Fetching, building and running the (stand-in) NeuroSim through the package."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from conftest import git
+from noisyneurosim.knobs import KNOBS, PARAM_NAMES
+from noisyneurosim.neurosim import build_base, build_hardware, fetch, run_estimate, run_inference
+
+DEFAULTS = {n: KNOBS[n].default for n in PARAM_NAMES}
+
+
+@pytest.fixture(scope="module")
+def fetched(standin, tmp_path_factory):
+    dest = tmp_path_factory.mktemp("fetched")
+    path, commit = standin
+    assert fetch(dest, repo=None, commit=commit, path=str(path)) == commit
+    return dest / "checkout", commit
+
+
+@pytest.fixture(scope="module")
+def base(fetched, tmp_path_factory):
+    dest = tmp_path_factory.mktemp("base") / "base_build"
+    build_base(fetched[0], dest, jobs=2, log=subprocess.DEVNULL)
+    return dest
+
+
+def test_fetch_verifies_the_pinned_commit(standin, tmp_path):
+    path, commit = standin
+    with pytest.raises(subprocess.CalledProcessError):
+        fetch(tmp_path, repo=None, commit="0" * 40, path=str(path))
+    assert (tmp_path / "adaptations.json").exists() is False
+
+
+def test_fetch_records_adaptations(fetched):
+    checkout, commit = fetched
+    record = (checkout.parent / "adaptations.json").read_text()
+    assert commit in record and "noise-on-tensor-device" in record
+    assert git("rev-parse", "HEAD", cwd=checkout) == commit
+
+
+def test_a_new_hardware_setting_only_recompiles_param_cpp(base, tmp_path):
+    log = tmp_path / "build.log"
+    with open(log, "w") as fh:
+        record = build_hardware(base, tmp_path / "hw", {**DEFAULTS, "technode": 45}, commit="x", log=fh)
+    text = log.read_text()
+    compiled = [line for line in text.splitlines() if " -c " in line]
+    assert len(compiled) == 1 and "Param.cpp" in compiled[0]
+    assert (tmp_path / "hw" / "main").is_file()
+    assert "+\ttechnode = 45;" in (tmp_path / "hw" / "Param.cpp.diff").read_text()
+    assert not list((tmp_path / "hw").glob("*.o"))
+    assert record["param"]["technode"] == 45
+    # the base build is untouched, so the next setting starts from upstream values again
+    assert "technode = 22;" in (base / "Param.cpp").read_text()
+
+
+def _infer(fetched, tmp_path, name, **args):
+    checkout, _ = fetched
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-c", "from models import dataset; dataset.get_cifar10(batch_size=1)"],
+                   cwd=checkout / "Inference_pytorch", check=True, capture_output=True,
+                   env={"NNS_DATA_ROOT": str(data), "NNS_DOWNLOAD": "1", "PATH": "/usr/bin:/bin"})
+    full = {"model": "VGG8", "inference": 1, "batch_size": 10, "seed": 1, **args}
+    return run_inference(checkout=checkout, workdir=tmp_path / name, args=full, python=sys.executable,
+                         data_root=str(data), max_test_images=20, timeout=60,
+                         stdout_path=tmp_path / f"{name}.out", stderr_path=tmp_path / f"{name}.err")
+
+
+def test_parallel_runs_never_share_traces(fetched, tmp_path):
+    one = _infer(fetched, tmp_path, "one", vari=0.0)
+    two = _infer(fetched, tmp_path, "two", vari=0.3)
+    assert one["status"] == two["status"] == "ok" and one["total"] == 20
+    w1 = (tmp_path / "one/layer_record_VGG8/weightConv0_.csv").read_text()
+    w2 = (tmp_path / "two/layer_record_VGG8/weightConv0_.csv").read_text()
+    assert w1 != w2  # each run wrote its own traces, in its own folder
+    assert (tmp_path / "one/layer_record_VGG8/weightConv0_.csv").read_text() == w1
+
+
+def test_compute_jobs_do_not_download(fetched, tmp_path):
+    checkout, _ = fetched
+    result = run_inference(checkout=checkout, workdir=tmp_path / "w", args={"model": "VGG8", "seed": 1},
+                           python=sys.executable, data_root=str(tmp_path / "empty"), max_test_images=None,
+                           timeout=60, stdout_path=tmp_path / "o", stderr_path=tmp_path / "e")
+    assert result["status"] == "failed" and "Dataset not found" in result["reason"]
+    assert not (tmp_path / "empty").exists()
+
+
+def test_a_hanging_simulator_is_stopped_and_recorded(fetched, base, tmp_path):
+    build_hardware(base, tmp_path / "slow", {**DEFAULTS, "clkFreq": 10.0}, commit="x", log=subprocess.DEVNULL)
+    assert _infer(fetched, tmp_path, "work")["status"] == "ok"
+    result = run_estimate(build=tmp_path / "slow", workdir=tmp_path / "work", model="VGG8", timeout=2,
+                          stdout_path=tmp_path / "est.out", stderr_path=tmp_path / "est.err")
+    assert result["status"] == "failed" and "timed out after 2 s" in result["reason"]
+    leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "slow" / "main")], capture_output=True)
+    assert leftover.returncode == 1  # no process left behind
