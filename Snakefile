@@ -11,7 +11,9 @@ from noisyneurosim import pipeline
 
 # The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
 # own rules) and then validated against the JSON schema, before any job exists.
-CONFIG_FILE = pipeline.config_file(workflow.config_settings.configfiles)
+CONFIG_FILE = pipeline.config_file(
+    workflow.config_settings.configfiles, workflow.config_settings.config
+)
 SWEEP = pipeline.load_sweep(
     config,
     CONFIG_FILE,

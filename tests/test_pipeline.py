@@ -105,7 +105,10 @@ def test_simulator_failures_become_failed_rows_and_others_finish(make_workflow):
             "seeds": [1],
         }
     })
-    wf.run()
+    proc = wf.run(check=False)
+    # the exit code and the final message say how many failed
+    assert proc.returncode != 0
+    assert "2 of 4 points failed" in proc.stderr and "2 points are complete" in proc.stderr
     runs = wf.runs()
     assert row(runs, temp=300, memcelltype=1, technode=22)["status"] == "ok"
     assert row(runs, technode=45)["status"] == "ok"

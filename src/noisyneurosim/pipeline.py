@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from . import config as cfg
@@ -17,8 +18,14 @@ DEFAULT_COST = {
 }
 
 
-def config_file(given: list | tuple, default: str = DEFAULT_CONFIG) -> str:
-    """The YAML the user chose with --configfile (the last one), else the default."""
+def config_file(given: list | tuple, overrides: dict | None = None, default: str = DEFAULT_CONFIG) -> str:
+    """The YAML the user chose: --config sweep=FILE, else --configfile (the last one), else the default.
+
+    With `--config sweep=FILE` Snakemake does not read the file itself, so a
+    YAML syntax error is reported by us, with its line.
+    """
+    if overrides and overrides.get("sweep"):
+        return str(overrides["sweep"])
     return str(given[-1]) if given else default
 
 
@@ -30,7 +37,8 @@ def load_sweep(config: dict, path: str, overrides: dict | None = None, schema: s
     """
     data = cfg.load_yaml(path)
     for key, value in (overrides or {}).items():
-        data[key] = value
+        if key != "sweep":
+            data[key] = value
     sweep = cfg.check(data, source=path, base=Path.cwd())
     if schema:
         from snakemake.utils import validate
@@ -119,3 +127,33 @@ def plan_text(sweep: Sweep) -> str:
     ]
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)
+
+
+class PointsFailed(Exception):
+    pass
+
+
+def outcome(runs_csv: str | Path) -> tuple[int, int, int]:
+    """(points, ok, failed) from a runs table; (0, 0, 0) when there is none yet."""
+    import pandas as pd
+
+    path = Path(runs_csv)
+    if not path.exists():
+        return 0, 0, 0
+    runs = pd.read_csv(path)
+    return len(runs), int((runs["status"] == "ok").sum()), int((runs["status"] == "failed").sum())
+
+
+def report_outcome(runs_csv: str | Path) -> None:
+    """Print the final line; raise (so Snakemake exits non-zero) when points failed."""
+    from snakemake.exceptions import WorkflowError
+
+    total, ok, failed = outcome(runs_csv)
+    if not total:
+        return
+    if failed:
+        raise WorkflowError(
+            f"{failed} of {total} points failed (reasons in {runs_csv}; "
+            f"`python -m noisyneurosim status` lists them with their logs); {ok} points are complete."
+        )
+    print(f"NoisyNeuroSIM: all {total} points complete; results in {runs_csv}", file=sys.stderr)

@@ -17,3 +17,8 @@ rule collect_results:
         config_file=CONFIG_FILE,
     script:
         "../scripts/collect_results.py"
+
+
+onsuccess:
+    # A sweep with failed points must not look like a clean success.
+    pipeline.report_outcome("results/runs.csv")
