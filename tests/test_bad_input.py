@@ -82,6 +82,13 @@ CASES = [
     ("timeout-zero", {"timeouts": {"inference": 0}}, ["timeouts.inference = 0", "positive number"]),
     ("cost-unknown-model", {"cost": {"VGG9": {"gpu_seconds_per_image": 1}}}, ["cost.VGG9", "did you mean 'VGG8'"]),
     ("python-command-empty", {"python": {"command": " "}}, ["python.command = ' '"]),
+    ("python-command-shell", {"python": {"command": "python; touch /tmp/pwned"}}, ["python.command = 'python; touch /tmp/pwned'"]),
+    ("python-command-substitution", {"python": {"command": "$(touch /tmp/pwned)"}}, ["python.command = '$(touch /tmp/pwned)'"]),
+    ("envmodule-shell", {"python": {"envmodules": ["CUDA/11.3.1 && touch /tmp/pwned"]}}, ["python.envmodules", "module names"]),
+    ("dataset-root-newline", {"datasets": {"root": "data\n/etc"}}, ["datasets.root = 'data\\n/etc'"]),
+    ("float-with-cpp-fragment", defaults(clkFreq="1e9; system(\"touch /tmp/pwned\")"), ["defaults.clkFreq", "must be a number"]),
+    ("enum-with-cpp-fragment", defaults(memcelltype="2; exit(0)"), ["defaults.memcelltype = '2; exit(0)'"]),
+    ("bool-with-cpp-fragment", defaults(pipeline="true) { system(\"x\"); } if (1"), ["defaults.pipeline", "true or false"]),
     ("no-studies", {"studies": {}}, ["studies", "non-empty mapping"]),
 ]
 

@@ -53,6 +53,9 @@ REPO_URL = re.compile(
     r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*"
     r"|git@[A-Za-z0-9.-]+:[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)$"
 )
+# Words that reach a command line (interpreter, module names): no shell syntax at all.
+SAFE_WORD = re.compile(r"^[A-Za-z0-9_./+=:@~-]+$")
+SAFE_PATH = re.compile(r"^[^\x00-\x1f\x7f]+$")
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 TEST_IMAGES = {"cifar10": 10000, "cifar100": 10000, "imagenet": 50000}
@@ -282,6 +285,8 @@ def _check_source(ns: dict, problems: list[str], base: Path) -> None:
     if path is not None:
         if not isinstance(path, str) or not path:
             problems.append(f"neurosim.path = {path!r}: must be a folder path")
+        elif not SAFE_PATH.match(path):
+            problems.append(f"neurosim.path = {path!r}: control characters are not allowed")
         elif not (base / path).expanduser().is_dir():
             problems.append(f"neurosim.path = {path!r}: no such folder")
         elif not (base / path / "Inference_pytorch" / "NeuroSIM").expanduser().is_dir():
@@ -365,15 +370,26 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     ns = _check_section("neurosim", config.get("neurosim"), NEUROSIM_KEYS, problems)
     _check_source(ns, problems, base)
     py = _check_section("python", config.get("python"), PYTHON_KEYS, problems)
-    if "command" in py and (not isinstance(py["command"], str) or not py["command"].strip()):
-        problems.append(f"python.command = {py['command']!r}: must be a command name or path")
+    if "command" in py and (
+        not isinstance(py["command"], str) or not py["command"].split()
+        or not all(SAFE_WORD.match(w) for w in py["command"].split())
+    ):
+        problems.append(
+            f"python.command = {py['command']!r}: must be an interpreter name or path, optionally with "
+            "plain arguments (letters, digits and _ . / + = : @ -)"
+        )
     if "envmodules" in py and (
-        not isinstance(py["envmodules"], list) or not all(isinstance(m, str) for m in py["envmodules"])
+        not isinstance(py["envmodules"], list)
+        or not all(isinstance(m, str) and SAFE_WORD.match(m) for m in py["envmodules"])
     ):
         problems.append(f"python.envmodules = {py['envmodules']!r}: must be a list of module names")
+    if "conda" in py and (not isinstance(py["conda"], str) or not SAFE_PATH.match(py["conda"])):
+        problems.append(f"python.conda = {py.get('conda')!r}: must be a path to an environment file")
     ds = _check_section("datasets", config.get("datasets"), DATASET_KEYS, problems)
-    if "root" in ds and (not isinstance(ds["root"], str) or not ds["root"]):
-        problems.append(f"datasets.root = {ds['root']!r}: must be a folder path")
+    if "root" in ds and (not isinstance(ds["root"], str) or not SAFE_PATH.match(ds["root"])):
+        problems.append(f"datasets.root = {ds['root']!r}: must be a folder path (no control characters)")
+    if "download" in ds and not isinstance(ds["download"], bool):
+        problems.append(f"datasets.download = {ds['download']!r}: must be true or false")
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
     _check_positive_number("estimates_per_job", config.get("estimates_per_job"), problems, integer=True)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
@@ -405,6 +421,8 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
             continue
         spec = _check_section(where, spec, STUDY_KEYS, problems)
+        if "description" in spec and not isinstance(spec["description"], str):
+            problems.append(f"{where}.description = {spec['description']!r}: must be text")
         grid = _check_knob_map(f"{where}.grid", spec.get("grid"), problems, lists=True)
         explicit = []
         raw_points = spec.get("points")

@@ -78,8 +78,24 @@ def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None)
         shutil.copytree(source, checkout, symlinks=True)
         head = commit or "unversioned"
     applied = apply_adaptations(checkout, head)
+    check_param_names(checkout, head)
     write_record(dest / "adaptations.json", head, applied)
     return head
+
+
+def check_param_names(checkout: Path, commit: str) -> None:
+    """Every knob NoisyNeuroSIM may patch needs an unconditional assignment; stop before any build."""
+    from .knobs import PARAM_NAMES
+    from .param_patch import find_unconditional
+
+    path = Path(checkout) / CORE / "Param.cpp"
+    lines = path.read_text(errors="replace").splitlines(keepends=True)
+    missing = [name for name in PARAM_NAMES if find_unconditional(lines, name) is None]
+    if missing:
+        raise UpstreamChanged(
+            f"upstream changed: no unconditional assignment of {', '.join(missing)} "
+            f"in {CORE}/Param.cpp (commit {commit})"
+        )
 
 
 def _make(folder: Path, jobs: int, log) -> None:
@@ -133,6 +149,23 @@ def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: i
     return record
 
 
+class Interrupted(RuntimeError):
+    """NeuroSim was killed from outside (Slurm, the OOM killer, a user): not a result, so no record."""
+
+
+_EXTERNAL_SIGNALS = {-signal.SIGKILL, -signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP}
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the job process dies, so no NeuroSim run is orphaned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def _run(cmd: list[str], *, cwd, env, timeout: float | None, stdout_path: Path, stderr_path: Path):
     """Run cmd in its own process group; on timeout kill the whole group."""
     started = time.monotonic()
@@ -140,12 +173,13 @@ def _run(cmd: list[str], *, cwd, env, timeout: float | None, stdout_path: Path, 
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     with open(stdout_path, "w") as out, open(stderr_path, "w") as err:
         try:
-            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True)
+            proc = subprocess.Popen(
+                cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True, preexec_fn=_die_with_parent
+            )
         except OSError as exc:
             return None, f"cannot start {cmd[0]!r}: {exc.strerror}", time.monotonic() - started
         try:
             code = proc.wait(timeout=timeout)
-            return code, "", time.monotonic() - started
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -153,6 +187,9 @@ def _run(cmd: list[str], *, cwd, env, timeout: float | None, stdout_path: Path, 
         except BaseException:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
+    if code in _EXTERNAL_SIGNALS:
+        raise Interrupted(f"{cmd[0]} was killed by {signal.Signals(-code).name} from outside; not recorded")
+    return code, "", time.monotonic() - started
 
 
 def prepare_workdir(checkout: Path, workdir: Path) -> None:

@@ -8,6 +8,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from datetime import datetime
 from subprocess import call
 
@@ -100,6 +101,8 @@ for i, (data, target) in enumerate(test_loader):
     for index, label in zip(data, target):
         correct += modelCF.correct(index, label)
 
+# Test hook of the stand-in: pretend inference takes this long (interruption tests).
+time.sleep(float(os.environ.get('STANDIN_INFERENCE_SECONDS', '0')))
 total = len(test_loader.dataset)
 logger('Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)'.format(
     2.3 * (1 - correct / total), correct, total, 100. * correct / total))
