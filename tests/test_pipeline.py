@@ -148,3 +148,23 @@ def test_adding_one_value_reruns_only_the_new_points(make_workflow):
     assert old.to_dict() == first.set_index("point_id")["accuracy"].to_dict()
     # nothing left to do
     assert ran(wf.run(), "run_estimate") == 0
+
+
+def test_status_shows_done_failed_and_still_to_run(make_workflow):
+    import subprocess
+    import sys
+
+    wf = make_workflow({"st": {"points": [{}, {"temp": 390}], "seeds": [1]}})
+    wf.write()
+
+    def status():
+        return subprocess.run([sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path),
+                               "--directory", str(wf.workdir)], capture_output=True, text=True, check=True).stdout
+
+    before = status()
+    assert re.search(r"still to run\s+2", before) and re.search(r"done\s+0", before)
+    wf.run(check=False)
+    after = status()
+    assert re.search(r"done\s+1", after) and re.search(r"failed\s+1", after)
+    assert re.search(r"still to run\s+0", after)
+    assert "exit code 255 with no output" in after and "results/logs/estimate/" in after

@@ -39,6 +39,16 @@ def point_paths(p: Point) -> dict:
     }
 
 
+def _where(job: str, result: dict) -> dict:
+    w = result.get("where") or {}
+    return {
+        f"{job}_host": w.get("host"),
+        f"{job}_slurm_job": w.get("slurm_job_id") or None,
+        f"{job}_partition": w.get("slurm_partition") or None,
+        f"{job}_gpus": w.get("gpus") or None,
+    }
+
+
 def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
     paths = point_paths(p)
     acc = _read(base / paths["accuracy"])
@@ -73,6 +83,8 @@ def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
             "inference_seconds": acc.get("seconds"),
             "estimate_seconds": (est or {}).get("seconds"),
             "build_seconds": build.get("seconds"),
+            **_where("inference", acc),
+            **_where("estimate", est or {}),
             "inference_log": paths["inference_log"],
             "estimate_log": paths["estimate_log"],
             "build_dir": paths["build_dir"],

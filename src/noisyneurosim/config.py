@@ -38,7 +38,6 @@ TOP_LEVEL_KEYS = {
     "cost": "per-model cost table for the plan",
     "defaults": "knob values shared by every point",
     "studies": "named studies",
-    "estimates_per_job": "hardware estimates packed into one cluster job",
 }
 STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description"}
 NEUROSIM_KEYS = {"repo", "commit", "path"}
@@ -391,7 +390,6 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     if "download" in ds and not isinstance(ds["download"], bool):
         problems.append(f"datasets.download = {ds['download']!r}: must be true or false")
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
-    _check_positive_number("estimates_per_job", config.get("estimates_per_job"), problems, integer=True)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
     for key, value in timeouts.items():
         _check_positive_number(f"timeouts.{key}", value, problems)

@@ -51,6 +51,18 @@ def write_json(path: Path, data: dict) -> None:
     atomic_write(path, json.dumps(_finite(data), indent=2, allow_nan=False, default=str) + "\n")
 
 
+def where() -> dict:
+    """Where this job ran: recorded with every result, so a user can see node, Slurm job and GPU."""
+    import socket
+
+    return {
+        "host": socket.gethostname(),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID", ""),
+        "slurm_partition": os.environ.get("SLURM_JOB_PARTITION", ""),
+        "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+    }
+
+
 def _git(*args, cwd=None) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
@@ -141,7 +153,7 @@ def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: i
     (staging / "Param.cpp.diff").write_text(unified_diff(original, patched), newline="")
     for obj in staging.glob("*.o"):
         obj.unlink()  # the base build keeps the objects; a hardware build needs only main
-    record = {"commit": commit, "param": values, "seconds": round(time.monotonic() - started, 3)}
+    record = {"commit": commit, "param": values, "seconds": round(time.monotonic() - started, 3), "where": where()}
     (staging / "build.json").write_text(json.dumps(record, indent=2, default=str))
     if dest.exists():
         shutil.rmtree(dest)
@@ -250,7 +262,7 @@ def run_inference(
     elif result["status"] != "ok" and "ERROR" in text:
         err = next(line for line in text.splitlines() if "ERROR" in line)
         result["reason"] = f"{result['reason']}; {err.strip()}"
-    result.update({"returncode": code, "seconds": round(seconds, 3), "command": cmd})
+    result.update({"returncode": code, "seconds": round(seconds, 3), "command": cmd, "where": where()})
     return result
 
 
@@ -288,6 +300,7 @@ def run_estimate(
             stdout_path.read_text(errors="replace"), code, stderr_path.read_text(errors="replace")
         )
     result["seconds"] = round(seconds, 3)
+    result["where"] = where()
     return result
 
 

@@ -67,7 +67,6 @@ def build() -> dict:
                 "properties": {"root": {"type": "string", "minLength": 1}, "download": {"type": "boolean"}},
             },
             "max_test_images": {"type": ["integer", "null"], "minimum": 1},
-            "estimates_per_job": {"type": "integer", "minimum": 1},
             "timeouts": {
                 "type": "object",
                 "additionalProperties": False,

@@ -6,11 +6,17 @@ sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 setup(snakemake)
-from noisyneurosim.neurosim import run_estimate, write_json
+from noisyneurosim.neurosim import run_estimate, where, write_json
 
 accuracy = json.loads(Path(snakemake.input.accuracy).read_text())
 if accuracy["status"] != "ok":
-    result = {"status": "failed", "reason": f"inference failed: {accuracy['reason']}", "chip": {}, "layers": []}
+    result = {
+        "status": "failed",
+        "reason": f"inference failed: {accuracy['reason']}",
+        "chip": {},
+        "layers": [],
+        "where": where(),
+    }
     Path(snakemake.log.stdout).write_text("")
     Path(snakemake.log.stderr).write_text("not run: " + result["reason"] + "\n")
 else:
