@@ -26,6 +26,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/neurosim.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -33,3 +34,7 @@ rule all:
     input:
         runs="results/runs.csv",
         layers="results/layers.csv",
+        summary="results/summary.csv",
+        summary_md="results/summary.md",
+        plots=PLOTS,
+        config="results/config.yaml",

@@ -455,8 +455,9 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         combos += explicit
         if not combos and "grid" not in spec and raw_points is None:
             combos = [{}]  # a study of the defaults alone
-        swept = tuple(sorted(k for k in set(grid) | {k for c in explicit for k in c}
-                             if len({repr(c.get(k, defaults.get(k))) for c in combos}) > 1))
+        # the study's axes in the order the user wrote them: grid first, then explicit points
+        named = list(dict.fromkeys([*grid, *(k for c in explicit for k in c)]))
+        swept = tuple(k for k in named if len({repr(c.get(k, defaults.get(k))) for c in combos}) > 1)
         seen_here: set = set()
         for ci, combo in enumerate(combos):
             given = {**defaults, **combo}

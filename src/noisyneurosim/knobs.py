@@ -153,3 +153,14 @@ def label(name: str) -> str:
     if knob is None or not knob.unit:
         return name
     return f"{name} [{knob.unit}]"
+
+
+def display(name: str, value) -> str:
+    """A knob value as users write it: enumeration names, compact numbers."""
+    knob = KNOBS.get(name)
+    names = {v: k for k, v in knob.names.items()} if knob else {}
+    if value in names and not isinstance(value, bool):
+        return names[value]
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -97,6 +97,13 @@ def accuracy_files(sweep: Sweep) -> list[str]:
     return sorted({f"results/inference/{p.acc_id}/accuracy.json" for p in sweep.points})
 
 
+def plot_targets(sweep: Sweep) -> list[str]:
+    from .plots import applicable
+
+    axes = {p.study: p.swept for p in sweep.points}
+    return [f"results/plots/{study}/{kind}" for study, swept in axes.items() for kind in applicable(swept)]
+
+
 def plan(sweep: Sweep) -> dict:
     acc = sweep.accuracy_settings()
     estimates = sweep.estimates()

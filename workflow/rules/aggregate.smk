@@ -7,8 +7,16 @@ rule collect_results:
         estimates=pipeline.estimate_files(SWEEP),
         builds=expand("results/builds/{hw}/build.json", hw=sorted(HARDWARE)),
     output:
-        runs="results/runs.csv",
-        layers="results/layers.csv",
+        runs=report(
+            "results/runs.csv",
+            caption="../report/runs.rst",
+            category="Tables",
+        ),
+        layers=report(
+            "results/layers.csv",
+            caption="../report/layers_csv.rst",
+            category="Tables",
+        ),
     log:
         "results/logs/collect_results.log",
     conda:

@@ -9,6 +9,8 @@ HARDWARE = SWEEP.hardware_settings()
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = pipeline.neurosim_modules(SWEEP)
+# the figures each study's axes call for
+PLOTS = pipeline.plot_targets(SWEEP)
 
 
 wildcard_constraints:

@@ -10,7 +10,11 @@ rule fetch_neurosim:
     # Runs where the workflow runs (the login node on a cluster): it needs the internet.
     output:
         checkout=directory(f"{SOURCE}/checkout"),
-        adaptations=f"{SOURCE}/adaptations.json",
+        adaptations=report(
+            f"{SOURCE}/adaptations.json",
+            caption="../report/adaptations.rst",
+            category="Provenance",
+        ),
     log:
         f"{SOURCE}/fetch.log",
     conda:
@@ -60,7 +64,13 @@ rule build_hardware:
         base=rules.build_base.output.base,
     output:
         main="results/builds/{hw}/main",
-        diff="results/builds/{hw}/Param.cpp.diff",
+        diff=report(
+            "results/builds/{hw}/Param.cpp.diff",
+            caption="../report/param_diff.rst",
+            category="Provenance",
+            subcategory="Param.cpp per hardware setting",
+            labels={"hardware setting": "{hw}"},
+        ),
         record="results/builds/{hw}/build.json",
     log:
         "results/logs/build/{hw}.log",

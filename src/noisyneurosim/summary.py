@@ -1,0 +1,152 @@
+"""Summaries people read: seeds aggregated per setting, best settings, the Pareto front."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .knobs import KNOBS, display
+
+# Chip-level metrics summarised, with the direction that is better.
+HEADLINE = {
+    "tops_per_w": "max",
+    "tops": "max",
+    "fps": "max",
+    "tops_per_mm2": "max",
+    "latency_ns": "min",
+    "dynamic_energy_pj": "min",
+    "leakage_energy_pj": "min",
+    "leakage_power_uw": "min",
+    "chip_area_um2": "min",
+}
+Z95 = 1.959963984540054
+# two-sided 95 % Student t quantiles for small samples (df 1..30); larger: normal
+T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+       2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+       2.045, 2.042]
+
+
+def wilson(correct: int, total: int) -> tuple[float, float]:
+    """95 % Wilson score interval of a binomial proportion: honest for one seed too."""
+    if total <= 0:
+        return math.nan, math.nan
+    p = correct / total
+    denom = 1 + Z95**2 / total
+    centre = (p + Z95**2 / (2 * total)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / total + Z95**2 / (4 * total**2)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def t_interval(values: pd.Series) -> tuple[float, float]:
+    values = values.dropna()
+    n = len(values)
+    if n < 2:
+        return math.nan, math.nan
+    t = T95[n - 2] if n - 1 <= len(T95) else Z95
+    half = t * values.std(ddof=1) / math.sqrt(n)
+    return values.mean() - half, values.mean() + half
+
+
+def setting_columns(runs: pd.DataFrame) -> list[str]:
+    """The knobs that define a setting (every knob; the seed is what is aggregated over)."""
+    return [k for k in KNOBS if k in runs.columns]
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per study and distinct knob setting, aggregated over seeds.
+
+    Accuracy's 95 % interval covers both the binomial interval of the pooled
+    correct/total and, with two or more seeds, the t interval of the seed means.
+    """
+    rows = []
+    keys = ["study", *setting_columns(runs)]
+    for key, group in runs.groupby(keys, sort=False, dropna=False):
+        ok = group[group["status"] == "ok"]
+        acc = group[group["accuracy"].notna()]
+        row = dict(zip(keys, key))
+        row["swept"] = group["swept"].iloc[0] if "swept" in group else ""
+        row["seeds"] = len(group)
+        row["seeds_ok"] = len(ok)
+        row["seeds_failed"] = int((group["status"] == "failed").sum())
+        row["seeds_missing"] = int((group["status"] == "missing").sum())
+        correct, total = acc["accuracy_correct"].sum(), acc["accuracy_total"].sum()
+        row["accuracy_mean"] = acc["accuracy"].mean() if len(acc) else math.nan
+        row["accuracy_std"] = acc["accuracy"].std(ddof=1) if len(acc) > 1 else math.nan
+        lows, highs = [], []
+        if total > 0:
+            lo, hi = wilson(int(correct), int(total))
+            lows.append(lo)
+            highs.append(hi)
+        lo, hi = t_interval(acc["accuracy"])
+        if not math.isnan(lo):
+            lows.append(lo)
+            highs.append(hi)
+        row["accuracy_ci95_low"] = min(lows) if lows else math.nan
+        row["accuracy_ci95_high"] = max(highs) if highs else math.nan
+        for metric in HEADLINE:
+            values = ok[metric] if metric in ok else pd.Series(dtype=float)
+            row[f"{metric}_mean"] = values.mean() if len(values) else math.nan
+            row[f"{metric}_std"] = values.std(ddof=1) if len(values) > 1 else math.nan
+            row[f"{metric}_ci95_low"], row[f"{metric}_ci95_high"] = t_interval(values)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pareto_front(df: pd.DataFrame, x: str = "tops_per_w_mean", y: str = "accuracy_mean") -> pd.DataFrame:
+    """Rows not dominated in (higher x, higher y)."""
+    data = df.dropna(subset=[x, y]).sort_values([x, y], ascending=[False, False])
+    front, best_y = [], -np.inf
+    for idx, r in data.iterrows():
+        if r[y] > best_y:
+            front.append(idx)
+            best_y = r[y]
+    return df.loc[front].sort_values(x)
+
+
+def describe_setting(row: pd.Series) -> str:
+    swept = [k for k in str(row.get("swept") or "").split(";") if k]
+    if not swept:
+        return "defaults"
+    return ", ".join(f"{k}={display(k, row[k])}" for k in swept)
+
+
+def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
+    lines = ["# NoisyNeuroSIM summary", ""]
+    total, ok = len(runs), int((runs["status"] == "ok").sum())
+    failed = runs[runs["status"] == "failed"]
+    lines.append(f"{total} points, {ok} complete, {len(failed)} failed, {total - ok - len(failed)} not run yet.")
+    lines.append("")
+    for study, s in summary.groupby("study", sort=False):
+        lines += [f"## Study `{study}`", ""]
+        usable = s.dropna(subset=["accuracy_mean"])
+        if usable.empty:
+            lines += ["No setting has an accuracy yet.", ""]
+            continue
+        best = usable.loc[usable["accuracy_mean"].idxmax()]
+        lines.append(
+            f"- Best accuracy: {best['accuracy_mean']:.4f} "
+            f"(95 % CI {best['accuracy_ci95_low']:.4f}-{best['accuracy_ci95_high']:.4f}) at {describe_setting(best)}"
+        )
+        hw = s.dropna(subset=["tops_per_w_mean"])
+        if not hw.empty:
+            eff = hw.loc[hw["tops_per_w_mean"].idxmax()]
+            lines.append(f"- Best TOPS/W: {eff['tops_per_w_mean']:.4g} at {describe_setting(eff)} "
+                         f"(accuracy {eff['accuracy_mean']:.4f})")
+            front = pareto_front(hw)
+            lines += ["", "Accuracy / TOPS-per-watt Pareto front:", "",
+                      "| setting | accuracy | TOPS/W |", "|---|---|---|"]
+            for _, r in front.iterrows():
+                lines.append(f"| {describe_setting(r)} | {r['accuracy_mean']:.4f} | {r['tops_per_w_mean']:.4g} |")
+        lines.append("")
+    lines += ["## Failed points", ""]
+    if failed.empty:
+        lines.append("None.")
+    else:
+        lines += ["| study | point | seed | setting | reason | log |", "|---|---|---|---|---|---|"]
+        for _, r in failed.iterrows():
+            log = r["estimate_log"] if str(r["reason"]).startswith("hardware") else r["inference_log"]
+            reason = str(r["reason"]).replace("|", "\\|")
+            lines.append(f"| {r['study']} | {r['point_id']} | {r['seed']} | {describe_setting(r)} | {reason} | {log} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,21 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir)))
+from _adapter import setup
+
+setup(snakemake)
+import pandas as pd
+
+from noisyneurosim.plots import make
+
+study = snakemake.wildcards.study
+runs = pd.read_csv(snakemake.input.runs)
+summary = pd.read_csv(snakemake.input.summary)
+make(
+    snakemake.params.kind,
+    runs[runs["study"] == study],
+    summary[summary["study"] == study],
+    pd.read_csv(snakemake.input.layers),
+    Path(snakemake.output.figures),
+)
