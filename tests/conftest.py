@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,24 +10,11 @@ import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
-STANDIN = Path(__file__).resolve().parent / "standin" / "neurosim"
 SHARED = PROJECT.parent / "shared" / "neurosim"
 
 sys.path.insert(0, str(PROJECT / "src"))
-
-
-def git(*args, cwd):
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout.strip()
-
-
-def make_standin(dest: Path) -> tuple[Path, str]:
-    """A git repository with the stand-in NeuroSim; returns (path, commit)."""
-    shutil.copytree(STANDIN, dest, ignore=shutil.ignore_patterns("*.o", "main", ".depend", "__pycache__"))
-    git("init", "-q", cwd=dest)
-    git("add", "-A", cwd=dest)
-    git("commit", "-q", "-m", "stand-in NeuroSim", cwd=dest)
-    return dest, git("rev-parse", "HEAD", cwd=dest)
+sys.path.insert(0, str(Path(__file__).resolve().parent / "standin"))
+from standin_repo import STANDIN, git, make_standin  # noqa: E402
 
 
 @pytest.fixture(scope="session")

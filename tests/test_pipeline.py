@@ -168,3 +168,21 @@ def test_status_shows_done_failed_and_still_to_run(make_workflow):
     assert re.search(r"done\s+1", after) and re.search(r"failed\s+1", after)
     assert re.search(r"still to run\s+0", after)
     assert "exit code 255 with no output" in after and "results/logs/estimate/" in after
+
+
+def test_calibrate_turns_measured_run_times_into_a_cost_table(make_workflow):
+    import subprocess
+    import sys
+
+    import yaml
+
+    wf = make_workflow({"cal": {"grid": {"vari": [0.0, 0.1], "technode": [22, 45]}, "seeds": [1]}})
+    wf.run()
+    runs = wf.runs()
+    assert runs["inference_seconds"].gt(0).all() and runs["estimate_seconds"].gt(0).all()
+    out = subprocess.run([sys.executable, "-m", "noisyneurosim", "calibrate", str(wf.workdir / "results/runs.csv")],
+                         capture_output=True, text=True, check=True).stdout
+    cost = yaml.safe_load(out)["cost"]["VGG8"]
+    per_image = (runs.drop_duplicates("acc_id")["inference_seconds"] / 50).median()
+    assert cost["gpu_seconds_per_image"] == pytest.approx(per_image, rel=0.01)
+    assert cost["cpu_seconds_per_estimate"] == pytest.approx(runs["estimate_seconds"].median(), rel=0.01)

@@ -45,6 +45,32 @@ def _status(ns) -> int:
     return 0
 
 
+def calibration(runs) -> dict:
+    """A cost table from measured run times: median seconds per test image and per estimate, per model."""
+    table = {}
+    for model, rows in runs.groupby("model"):
+        inference = rows.dropna(subset=["inference_seconds", "accuracy_total"]).drop_duplicates("acc_id")
+        estimates = rows[rows["status"] == "ok"].dropna(subset=["estimate_seconds"]).drop_duplicates(["acc_id", "hw_id"])
+        entry = {}
+        if len(inference):
+            entry["gpu_seconds_per_image"] = float((inference["inference_seconds"] / inference["accuracy_total"]).median())
+        if len(estimates):
+            entry["cpu_seconds_per_estimate"] = float(estimates["estimate_seconds"].median())
+        if entry:
+            table[model] = {k: float(f"{v:.3g}") for k, v in entry.items()}
+    return table
+
+
+def _calibrate(ns) -> int:
+    import pandas as pd
+    import yaml
+
+    table = calibration(pd.read_csv(ns.runs_csv))
+    print("# measured in", ns.runs_csv, "- paste under `cost:` in your sweep config")
+    print(yaml.safe_dump({"cost": table}, sort_keys=False), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m noisyneurosim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("config", nargs="?", default="config/sweep.yaml")
         p.add_argument("--directory", default=".", help="the workflow folder holding results/")
         p.set_defaults(func=func)
+    p = sub.add_parser("calibrate", help="a cost table for the plan from the run times in a runs.csv")
+    p.add_argument("runs_csv", nargs="?", default="results/runs.csv")
+    p.set_defaults(func=_calibrate)
     p = sub.add_parser("schema", help="print the JSON schema generated from the knob catalogue")
     p.set_defaults(func=lambda ns: print(__import__("noisyneurosim.schema").schema.as_yaml(), end="") or 0)
     ns = parser.parse_args(argv)

@@ -149,6 +149,11 @@ def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: i
         if obj.exists():
             t = param.stat().st_mtime - 1
             os.utime(obj, (t, t))
+        # a value edit changes no #include: keep make from regenerating .depend over every source
+        depend = staging / ".depend"
+        if depend.exists():
+            t = param.stat().st_mtime + 1
+            os.utime(depend, (t, t))
     _make(staging, jobs, log)
     (staging / "Param.cpp.diff").write_text(unified_diff(original, patched), newline="")
     for obj in staging.glob("*.o"):

@@ -98,7 +98,7 @@ def accuracy_files(sweep: Sweep) -> list[str]:
 
 
 def plot_targets(sweep: Sweep) -> list[str]:
-    from .plots import applicable
+    from .figures import applicable
 
     axes = {p.study: p.swept for p in sweep.points}
     return [f"results/plots/{study}/{kind}" for study, swept in axes.items() for kind in applicable(swept)]

@@ -17,12 +17,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: E402,F401
 from .knobs import INFERENCE_NAMES, KNOBS, display, label  # noqa: E402
 from .summary import describe_setting, pareto_front  # noqa: E402
-
-PLOT_KINDS = ("accuracy", "hardware", "pareto", "heatmap", "breakdown", "layers")
-# Knobs that change only the accuracy model: plotting hardware metrics against them says nothing.
-ACCURACY_ONLY = {"vari", "t", "v", "detect", "target", "batch_size", "dataset", "mode", "inference"}
 
 METRICS = {
     "accuracy": "Accuracy (fraction correct)",
@@ -83,18 +80,6 @@ def accuracy_axes(runs: pd.DataFrame) -> list[str]:
 
 def hardware_axes(runs: pd.DataFrame) -> list[str]:
     return [k for k in swept_knobs(runs) if k not in ACCURACY_ONLY]
-
-
-def applicable(axes) -> list[str]:
-    """Which kinds of figure a study with these axes calls for."""
-    kinds = {"pareto", "breakdown", "layers"}
-    if any(k in INFERENCE_NAMES for k in axes):
-        kinds.add("accuracy")
-    if any(k not in ACCURACY_ONLY for k in axes):
-        kinds.add("hardware")
-    if len(axes) >= 2:
-        kinds.add("heatmap")
-    return [k for k in PLOT_KINDS if k in kinds]
 
 
 def _colors(values) -> dict:

@@ -1,5 +1,5 @@
 # Tables, figures and provenance for people: `snakemake --report report.html` gathers them.
-from noisyneurosim.plots import PLOT_KINDS
+from noisyneurosim.figures import PLOT_KINDS
 
 
 rule summarise_results:

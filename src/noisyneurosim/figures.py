@@ -1,0 +1,19 @@
+"""Which figures a study gets; light enough to import while Snakemake plans (no plotting libraries)."""
+
+from .knobs import INFERENCE_NAMES
+
+PLOT_KINDS = ("accuracy", "hardware", "pareto", "heatmap", "breakdown", "layers")
+# Knobs that change only the accuracy model: plotting hardware metrics against them says nothing.
+ACCURACY_ONLY = {"vari", "t", "v", "detect", "target", "batch_size", "dataset", "mode", "inference"}
+
+
+def applicable(axes) -> list[str]:
+    """Which kinds of figure a study with these axes calls for."""
+    kinds = {"pareto", "breakdown", "layers"}
+    if any(k in INFERENCE_NAMES for k in axes):
+        kinds.add("accuracy")
+    if any(k not in ACCURACY_ONLY for k in axes):
+        kinds.add("hardware")
+    if len(axes) >= 2:
+        kinds.add("heatmap")
+    return [k for k in PLOT_KINDS if k in kinds]
