@@ -106,7 +106,9 @@ def pareto_front(df: pd.DataFrame, x: str = "tops_per_w_mean", y: str = "accurac
 
 
 def describe_setting(row: pd.Series) -> str:
-    swept = [k for k in str(row.get("swept") or "").split(";") if k]
+    value = row.get("swept")
+    # a study of one setting has no axes (an empty cell, read back as NaN)
+    swept = [k for k in value.split(";") if k] if isinstance(value, str) else []
     if not swept:
         return "defaults"
     return ", ".join(f"{k}={display(k, row[k])}" for k in swept)
