@@ -76,11 +76,6 @@ def neurosim_modules(sweep: Sweep) -> list[str]:
     return list(sweep.config.get("python", {}).get("envmodules", []))
 
 
-def dataset_flags(sweep: Sweep) -> list[str]:
-    """One flag file per dataset the sweep reads; the download rule makes them."""
-    return sorted({f"{data_root(sweep)}/.staged-{p.knobs['dataset']}" for p in sweep.points})
-
-
 def inference_params(point: Point) -> str:
     return json.dumps(point.inference_args(), sort_keys=True)
 
