@@ -97,3 +97,14 @@ def test_plan_counts_and_cost():
     assert (p["points"], p["builds"], p["inference_runs"], p["estimates"]) == (4, 2, 2, 4)
     assert p["gpu_hours"] == pytest.approx(2 * 100 * 36 / 3600)
     assert p["cpu_core_hours"] == pytest.approx(4 * 900 / 3600)
+
+
+def test_local_path_may_be_a_checkout_or_a_bare_mirror(standin, tmp_path):
+    import subprocess
+
+    path, commit = standin
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(path), str(mirror)], check=True)
+    for where in (path, mirror):
+        sweep = check({"neurosim": {"path": str(where), "commit": commit}, "studies": {"s": {}}})
+        assert len(sweep.points) == 1

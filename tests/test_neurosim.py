@@ -96,3 +96,12 @@ def test_a_hanging_simulator_is_stopped_and_recorded(fetched, base, tmp_path):
     assert result["status"] == "failed" and "timed out after 2 s" in result["reason"]
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "slow" / "main")], capture_output=True)
     assert leftover.returncode == 1  # no process left behind
+
+
+def test_fetch_from_a_bare_mirror(standin, tmp_path):
+    """Clusters often keep a bare mirror on shared storage: neurosim.path may point at it."""
+    path, commit = standin
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(path), str(mirror)], check=True)
+    assert fetch(tmp_path / "out", repo=None, commit=commit, path=str(mirror)) == commit
+    assert (tmp_path / "out" / "checkout" / "Inference_pytorch" / "inference.py").is_file()

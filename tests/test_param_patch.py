@@ -65,3 +65,9 @@ def test_only_numbers_and_booleans_are_written():
         format_value("clkFreq", float("nan"))
     assert format_value("clkFreq", 2e9) == "2000000000.0"
     assert format_value("pipeline", False) == "false"
+
+
+def test_a_product_upstream_wrote_counts_as_its_value():
+    # resistanceOff = 100e3*17 is already 1.7e6: no change, no diff line
+    assert patch_param_cpp(PARAM, {"resistanceOff": 1.7e6}) == PARAM
+    assert "resistanceOff = 2000000.0;" in patch_param_cpp(PARAM, {"resistanceOff": 2e6})

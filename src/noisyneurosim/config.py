@@ -288,8 +288,14 @@ def _check_source(ns: dict, problems: list[str], base: Path) -> None:
             problems.append(f"neurosim.path = {path!r}: control characters are not allowed")
         elif not (base / path).expanduser().is_dir():
             problems.append(f"neurosim.path = {path!r}: no such folder")
-        elif not (base / path / "Inference_pytorch" / "NeuroSIM").expanduser().is_dir():
-            problems.append(f"neurosim.path = {path!r}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM)")
+        else:
+            folder = (base / path).expanduser()
+            bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
+            if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
+                problems.append(
+                    f"neurosim.path = {path!r}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
+                    "nor a bare git mirror"
+                )
 
 
 def _check_positive_number(where: str, value: Any, problems: list[str], *, integer=False, allow_none=True):

@@ -99,9 +99,12 @@ def read_value(name: str, literal: str):
     if KNOBS[name].kind == "bool":
         return {"true": True, "false": False}.get(literal)
     try:
-        return float(literal)
+        value = 1.0
+        for factor in literal.split("*"):  # upstream writes products such as 100e3*17
+            value *= float(factor)
+        return value
     except ValueError:
-        return None  # a C expression such as 100e3*17
+        return None  # any other C expression: rewritten as a number
 
 
 def _same(name: str, got, value) -> bool:
