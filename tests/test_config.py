@@ -108,3 +108,21 @@ def test_local_path_may_be_a_checkout_or_a_bare_mirror(standin, tmp_path):
     for where in (path, mirror):
         sweep = check({"neurosim": {"path": str(where), "commit": commit}, "studies": {"s": {}}})
         assert len(sweep.points) == 1
+
+
+def test_env_modules_without_a_module_command_stop_before_submitting():
+    import os
+
+    from snakemake.exceptions import WorkflowError
+    from snakemake_interface_executor_plugins.settings import DeploymentMethod
+
+    from noisyneurosim.pipeline import check_env_modules
+
+    bare = {"PATH": "/usr/bin:/bin"}  # a shell where no module system was set up
+    with pytest.raises(WorkflowError, match="`module` is not a command.*CUDA/11.3.1"):
+        check_env_modules({DeploymentMethod.ENV_MODULES}, ["CUDA/11.3.1"], environ=bare)
+    check_env_modules({DeploymentMethod.CONDA}, ["CUDA/11.3.1"], environ=bare)  # not asked for: fine
+    check_env_modules({DeploymentMethod.ENV_MODULES}, [], environ=bare)  # nothing to load: fine
+    if os.path.exists("/usr/share/modules/init/bash"):
+        check_env_modules({DeploymentMethod.ENV_MODULES}, ["CUDA/11.3.1"],
+                          environ={**bare, "BASH_ENV": "/usr/share/modules/init/bash"})

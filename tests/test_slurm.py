@@ -7,6 +7,7 @@ Without a reachable Slurm these tests skip, unless NNS_REQUIRE_SLURM=1 (CI).
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -44,14 +45,26 @@ def our_jobs(workdir):
     return [line.split()[0] for line in out.splitlines() if str(workdir) in line]
 
 
-def run_on_slurm(wf, *extra, timeout=420, env=None):
+MODULES_INIT = Path("/usr/share/modules/init/bash")
+
+
+def module_env(modulepath: Path) -> dict:
+    """What a site with environment modules provides: `module` in every bash, via BASH_ENV."""
+    if not MODULES_INIT.exists():
+        if os.environ.get("NNS_REQUIRE_SLURM") == "1":
+            pytest.fail("environment modules are required here but not installed")
+        pytest.skip("environment modules not installed (apt-get install environment-modules)")
+    return {"BASH_ENV": str(MODULES_INIT), "MODULEPATH": str(modulepath)}
+
+
+def run_on_slurm(wf, *extra, timeout=420, env=None, modulepath=None):
     """Run like a user on the login node; a hung run is stopped and must leave no job behind."""
     wf.write()
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"),
            "--directory", str(wf.workdir), "--configfile", str(wf.config_path),
            "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+                            env={**os.environ, **(env or {}), **(module_env(modulepath) if modulepath else {})})
     try:
         out, err = proc.communicate(timeout=timeout)
         hung = False
@@ -65,15 +78,30 @@ def run_on_slurm(wf, *extra, timeout=420, env=None):
     return proc.returncode, out, err, hung
 
 
-def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow):
-    wf = make_workflow({"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [22, 45]}, "seeds": [1]}})
-    code, out, err, hung = run_on_slurm(wf, "--group-components", "estimates=2")
+def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
+    # NeuroSim's Python comes from environment modules, as on CLAIX; this one only marks that it loaded
+    modules = tmp_path / "modulefiles"
+    (modules / "nns-probe").mkdir(parents=True)
+    (modules / "nns-probe" / "1.0").write_text("#%Module1.0\nsetenv NNS_MODULE_PROBE loaded\n")
+    wf = make_workflow({"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [22, 45]}, "seeds": [1]}},
+                       python={"envmodules": ["nns-probe/1.0"]})
+    # without `module` in the jobs' shell the run stops before submitting anything
+    env_without = {k: v for k, v in os.environ.items() if k != "BASH_ENV"}
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"),
+                           "--directory", str(wf.workdir), "--configfile", str(wf.config_path),
+                           "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE)],
+                          capture_output=True, text=True, env=env_without, timeout=120) if wf.write() is None else None
+    assert proc.returncode != 0 and "`module` is not a command" in proc.stderr
+    assert not our_jobs(wf.workdir) and not (wf.workdir / "results").exists()
+    code, out, err, hung = run_on_slurm(wf, "--group-components", "estimates=2", modulepath=modules)
     assert not hung and code == 0, err[-6000:]
     runs = wf.runs()
     assert len(runs) == 4 and set(runs["status"]) == {"ok"}
     # inference ran on c18g with a GPU assigned; estimates on the CPU partition without one
     assert set(runs["inference_partition"]) == {"c18g"}
     assert runs["inference_gpus"].notna().all() and (runs["inference_gpus"].astype(str) != "").all()
+    assert set(runs["inference_modules"]) == {"nns-probe/1.0"}  # loaded for NeuroSim's Python only
+    assert runs["estimate_modules"].isna().all()
     assert set(runs["estimate_partition"]) == {"c18m"}
     assert runs["estimate_gpus"].isna().all()
     assert runs["inference_slurm_job"].nunique() == 2

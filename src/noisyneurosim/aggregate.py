@@ -46,6 +46,7 @@ def _where(job: str, result: dict) -> dict:
         f"{job}_slurm_job": w.get("slurm_job_id") or None,
         f"{job}_partition": w.get("slurm_partition") or None,
         f"{job}_gpus": w.get("gpus") or None,
+        f"{job}_modules": w.get("modules") or None,
     }
 
 

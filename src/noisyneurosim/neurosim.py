@@ -60,6 +60,7 @@ def where() -> dict:
         "slurm_job_id": os.environ.get("SLURM_JOB_ID", ""),
         "slurm_partition": os.environ.get("SLURM_JOB_PARTITION", ""),
         "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+        "modules": os.environ.get("LOADEDMODULES", ""),
     }
 
 

@@ -159,3 +159,27 @@ def report_outcome(runs_csv: str | Path) -> None:
             f"`python -m noisyneurosim status` lists them with their logs); {ok} points are complete."
         )
     print(f"NoisyNeuroSIM: all {total} points complete; results in {runs_csv}", file=sys.stderr)
+
+
+def check_env_modules(deployment_methods, modules: list[str], environ: dict | None = None) -> None:
+    """Before anything is submitted: with env-modules, `module` must work in a non-interactive bash.
+
+    Snakemake loads modules with `module load ...; command` in such a shell and goes on when
+    `module` does not exist, so NeuroSim would silently run with whatever Python is on PATH.
+    Jobs inherit this environment, so checking it here checks theirs.
+    """
+    import subprocess
+
+    from snakemake.exceptions import WorkflowError
+
+    names = {getattr(m, "name", str(m)).lower().replace("_", "-") for m in deployment_methods}
+    if not modules or "env-modules" not in names:
+        return
+    probe = subprocess.run(["bash", "-c", "type module"], capture_output=True, text=True, env=environ)
+    if probe.returncode != 0:
+        raise WorkflowError(
+            "--software-deployment-method env-modules, but `module` is not a command in a non-interactive "
+            f"bash here, so python.envmodules ({', '.join(modules)}) would not be loaded in the jobs. "
+            "Export BASH_ENV pointing at your module system's bash init (Lmod: "
+            "$LMOD_PKG/init/bash; environment-modules: /usr/share/modules/init/bash) and run again."
+        )

@@ -23,6 +23,9 @@ wildcard_constraints:
 # the Snakefile on a cluster node stay quiet.
 if workflow.is_main_process:
     print(pipeline.plan_text(SWEEP), file=sys.stderr)
+    pipeline.check_env_modules(
+        workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
+    )
 
 
 def inference_args(wildcards):
