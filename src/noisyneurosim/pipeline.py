@@ -131,10 +131,6 @@ def plan_text(sweep: Sweep) -> str:
     return "\n".join(lines)
 
 
-class PointsFailed(Exception):
-    pass
-
-
 def outcome(runs_csv: str | Path) -> tuple[int, int, int]:
     """(points, ok, failed) from a runs table; (0, 0, 0) when there is none yet."""
     import pandas as pd
