@@ -50,6 +50,11 @@ def _where(job: str, result: dict) -> dict:
     }
 
 
+def failure_log(row) -> str:
+    """The log that explains a failed point: the estimate's for hardware failures, else inference's."""
+    return row["estimate_log"] if str(row["reason"]).startswith("hardware") else row["inference_log"]
+
+
 def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
     paths = point_paths(p)
     acc = _read(base / paths["accuracy"])

@@ -29,7 +29,7 @@ def _plan(ns) -> int:
 
 
 def _status(ns) -> int:
-    from .aggregate import tables
+    from .aggregate import failure_log, tables
 
     sweep = cfg.load(ns.config)
     runs, _ = tables(sweep, Path(ns.directory))
@@ -41,7 +41,7 @@ def _status(ns) -> int:
     failed = runs[runs["status"] == "failed"]
     for _, row in failed.iterrows():
         print(f"  failed: {row['study']} {row['point_id']} seed {row['seed']}: {row['reason']}")
-        print(f"          log: {row['estimate_log'] if row['reason'].startswith('hardware') else row['inference_log']}")
+        print(f"          log: {failure_log(row)}")
     return 0
 
 

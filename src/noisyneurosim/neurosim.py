@@ -323,8 +323,8 @@ def stage_dataset(
         raise RuntimeError(f"ImageNet cannot be downloaded; put it under {root / 'imagenet'}")
     env = dict(os.environ, NNS_DATA_ROOT=str(root), NNS_IMAGENET_ROOT=str(root / "imagenet"))
     env["NNS_DOWNLOAD"] = "1" if download else "0"
-    code = f"from models import dataset; dataset.get_{dataset}(batch_size=1)"
-    cmd = shlex.split(python) + ["-c", code]
+    loader = f"from models import dataset; dataset.get_{dataset}(batch_size=1)"
+    cmd = shlex.split(python) + ["-c", loader]
     code, problem, _ = _run(
         cmd,
         cwd=Path(checkout) / ROOT,

@@ -262,17 +262,12 @@ def make(kind: str, runs: pd.DataFrame, summary: pd.DataFrame, layer_table: pd.D
     """Draw one kind of figure for one study (runs and summary already filtered to it)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    if kind == "accuracy":
-        return accuracy(runs, out)
-    if kind == "hardware":
-        return hardware(runs, out)
-    if kind == "pareto":
-        return pareto(summary, runs, out)
-    if kind == "heatmap":
-        return heatmap(summary, runs, out)
-    if kind == "breakdown":
-        return breakdown(runs, out)
-    if kind == "layers":
-        return layers(runs, layer_table, out)
-    raise ValueError(kind)
-
+    draw = {
+        "accuracy": lambda: accuracy(runs, out),
+        "hardware": lambda: hardware(runs, out),
+        "pareto": lambda: pareto(summary, runs, out),
+        "heatmap": lambda: heatmap(summary, runs, out),
+        "breakdown": lambda: breakdown(runs, out),
+        "layers": lambda: layers(runs, layer_table, out),
+    }
+    return draw[kind]()

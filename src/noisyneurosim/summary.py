@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .aggregate import failure_log
 from .knobs import KNOBS, display
 
 # Chip-level metrics summarised, with the direction that is better.
@@ -148,7 +149,7 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
     else:
         lines += ["| study | point | seed | setting | reason | log |", "|---|---|---|---|---|---|"]
         for _, r in failed.iterrows():
-            log = r["estimate_log"] if str(r["reason"]).startswith("hardware") else r["inference_log"]
+            log = failure_log(r)
             reason = str(r["reason"]).replace("|", "\\|")
             lines.append(f"| {r['study']} | {r['point_id']} | {r['seed']} | {describe_setting(r)} | {reason} | {log} |")
     return "\n".join(lines) + "\n"
