@@ -43,3 +43,19 @@ def test_missing_file_is_named(checkout):
     (checkout / "Inference_pytorch/models/ResNet.py").unlink()
     with pytest.raises(UpstreamChanged, match="models/ResNet.py not found"):
         apply_adaptations(checkout, "c0ffee")
+
+
+def test_line_endings_are_kept_so_a_diff_shows_only_the_edits(checkout):
+    import difflib
+
+    root = checkout / "Inference_pytorch"
+    files = ("models/DenseNet.py", "models/dataset.py")
+    before = {f: (root / f).read_bytes() for f in files}
+    assert all(b"\r\n" in text for text in before.values()), "the stand-in's models are CRLF, like upstream's"
+    apply_adaptations(checkout, "c0ffee")
+    for name, old in before.items():
+        new = (root / name).read_bytes()
+        assert new.count(b"\n") == new.count(b"\r\n"), f"{name}: a line lost its CRLF"
+        removed = [d for d in difflib.ndiff(old.decode().splitlines(), new.decode().splitlines()) if d.startswith("- ")]
+        # DenseNet.py: the torch.load line; dataset.py: two CIFAR roots, the ImageNet root, two download flags
+        assert len(removed) == {"models/DenseNet.py": 1, "models/dataset.py": 5}[name], removed

@@ -96,7 +96,9 @@ def test_plan_counts_and_cost():
     p = plan(sweep)
     assert (p["points"], p["builds"], p["inference_runs"], p["estimates"]) == (4, 2, 2, 4)
     assert p["gpu_hours"] == pytest.approx(2 * 100 * 36 / 3600)
-    assert p["cpu_core_hours"] == pytest.approx(4 * 900 / 3600)
+    # four estimates, and one more: the reproducibility guard runs one estimate per model twice
+    assert p["reproducibility_checks"] == 1
+    assert p["cpu_core_hours"] == pytest.approx((4 + 1) * 900 / 3600)
 
 
 def test_local_path_may_be_a_checkout_or_a_bare_mirror(standin, tmp_path):

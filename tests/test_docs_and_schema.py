@@ -9,7 +9,7 @@ import yaml
 
 from conftest import PROJECT
 from noisyneurosim import schema
-from noisyneurosim.config import STUDY_KEYS, TOP_LEVEL_KEYS, load
+from noisyneurosim.config import DATASET_KEYS, NEUROSIM_KEYS, STUDY_KEYS, TOP_LEVEL_KEYS, load
 from noisyneurosim.knobs import KNOBS
 
 CONFIG_README = (PROJECT / "config" / "README.md").read_text()
@@ -20,7 +20,11 @@ def test_every_knob_is_documented(name):
     assert f"| `{name}` |" in CONFIG_README
 
 
-@pytest.mark.parametrize("key", sorted(TOP_LEVEL_KEYS) + sorted(STUDY_KEYS))
+@pytest.mark.parametrize(
+    "key",
+    sorted(TOP_LEVEL_KEYS) + sorted(STUDY_KEYS) + [f"neurosim.{k}" for k in sorted(NEUROSIM_KEYS)]
+    + [f"datasets.{k}" for k in sorted(DATASET_KEYS)],
+)
 def test_every_key_is_documented(key):
     assert f"`{key}" in CONFIG_README
 
@@ -29,7 +33,7 @@ def test_schema_file_is_generated_from_the_catalogue():
     assert (PROJECT / "workflow/schemas/config.schema.yaml").read_text() == schema.as_yaml()
 
 
-@pytest.mark.parametrize("name", ["sweep.yaml", "demo.yaml"])
+@pytest.mark.parametrize("name", ["sweep.yaml", "demo.yaml", "smoke.yaml"])
 def test_shipped_configs_pass_checks_and_schema(name):
     import jsonschema
 

@@ -3,6 +3,8 @@
 Each adaptation names the file and a pattern it must find; if upstream no
 longer contains it, nothing is patched and the run stops, naming the file,
 the anchor and the commit. The list applied is recorded beside the checkout.
+Files keep their line endings (upstream's models are CRLF), so a diff of the
+adapted copy shows the edits and nothing else.
 """
 
 from __future__ import annotations
@@ -36,13 +38,20 @@ if _nns_os.environ.get('NNS_MAX_TEST_IMAGES'):
         batch_size=args.batch_size, shuffle=False, num_workers=1)
 \\g<0>"""
 
+SYNTHETIC_DATASET = """\\g<0>
+import os as _nns_os
+if _nns_os.environ.get('NNS_SYNTHETIC') == '1':
+    # noisyneurosim: a generated test set (datasets.synthetic) cannot carry CIFAR's published md5s
+    import torchvision.datasets.cifar as _nns_cifar
+    _nns_cifar.check_integrity = lambda fpath, md5=None: _nns_os.path.isfile(fpath)"""
+
 MAP_LOCATION = "torch.load(\\1, map_location=('cuda' if torch.cuda.is_available() else 'cpu'))"
 
 ADAPTATIONS = (
     Adaptation(
         "no-estimate-inside-inference",
         "inference.py",
-        r"^call\(\[\"/bin/bash\",.*trace_command\.sh.*\)[ \t]*$",
+        r"^call\(\[\"/bin/bash\",.*trace_command\.sh.*\)[ \t]*(?=\r?$)",
         "pass  # noisyneurosim: the hardware estimate runs as its own job, with its exit code checked",
         "inference.py runs the C++ core itself and ignores its exit code",
     ),
@@ -77,6 +86,13 @@ ADAPTATIONS = (
         minimum=2,
     ),
     Adaptation(
+        "synthetic-test-set",
+        "models/dataset.py",
+        r"^from torchvision import datasets, transforms[ \t]*(?=\r?$)",
+        SYNTHETIC_DATASET,
+        "with datasets.synthetic, torchvision reads the generated set without comparing it with CIFAR's md5s",
+    ),
+    Adaptation(
         "noise-on-tensor-device",
         "modules/quantization_cpu_np_infer.py",
         r"device='cuda'",
@@ -103,6 +119,10 @@ ADAPTATIONS = (
 )
 
 
+def _newline(text: str) -> str:
+    return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+
+
 def apply_adaptations(checkout: Path, commit: str) -> list[dict]:
     """Check every anchor first, then patch; return the record of what was applied."""
     root = Path(checkout) / ROOT
@@ -113,18 +133,22 @@ def apply_adaptations(checkout: Path, commit: str) -> list[dict]:
         if a.file not in texts:
             if not path.is_file():
                 raise UpstreamChanged(f"upstream changed: {ROOT}/{a.file} not found (commit {commit})")
-            texts[a.file] = path.read_text()
+            with open(path, newline="") as fh:  # as it is: no newline translation
+                texts[a.file] = fh.read()
+        text = texts[a.file]
         rx = re.compile(a.anchor, re.MULTILINE)
-        count = len(rx.findall(texts[a.file]))
+        count = len(rx.findall(text))
         if count < a.minimum:
             raise UpstreamChanged(
                 f"upstream changed: {a.anchor!r} not found in {ROOT}/{a.file} "
                 f"({count} of at least {a.minimum}; commit {commit})"
             )
-        texts[a.file] = rx.sub(a.replacement, texts[a.file])
+        # inserted lines end the way the file's lines end
+        texts[a.file] = rx.sub(a.replacement.replace("\n", _newline(text)), text)
         plan.append({"name": a.name, "file": f"{ROOT}/{a.file}", "anchor": a.anchor, "count": count, "why": a.why})
     for name, text in texts.items():
-        (root / name).write_text(text)
+        with open(root / name, "w", newline="") as fh:
+            fh.write(text)
     return plan
 
 

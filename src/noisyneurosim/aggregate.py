@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from .config import Point, Sweep
+from .failures import explain
+from .files import atomic_write, read_json
 from .knobs import KNOBS
-from .neurosim import atomic_write
+from .network import describe_changes
 from .parse import CHIP_METRICS
 
 LAYER_METRICS = (
@@ -19,13 +20,6 @@ LAYER_METRICS = (
     "adc_latency_ns", "accumulation_latency_ns", "other_latency_ns", "adc_energy_pj",
     "accumulation_energy_pj", "other_energy_pj",
 )
-
-
-def _read(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def point_paths(p: Point) -> dict:
@@ -55,11 +49,27 @@ def failure_log(row) -> str:
     return row["estimate_log"] if str(row["reason"]).startswith("hardware") else row["inference_log"]
 
 
-def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
+def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]]:
+    """model -> (mark, detail) from the reproducibility guard's records."""
+    from .pipeline import reproducibility_pairs
+
+    marks = {}
+    for model in reproducibility_pairs(sweep):
+        record = read_json(base / f"results/reproducibility/{model}.json")
+        if record is None:
+            marks[model] = ("not checked", "the check has not run yet")
+        elif not record.get("checked"):
+            marks[model] = ("not checked", record.get("note", ""))
+        else:
+            marks[model] = ("identical" if record.get("identical") else "differed", record.get("note", ""))
+    return marks
+
+
+def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> tuple[dict, list[dict]]:
     paths = point_paths(p)
-    acc = _read(base / paths["accuracy"])
-    est = _read(base / paths["estimate"])
-    build = _read(base / paths["build"]) or {}
+    acc = read_json(base / paths["accuracy"])
+    est = read_json(base / paths["estimate"])
+    build = read_json(base / paths["build"]) or {}
     if acc is None:
         status, reason = "missing", "no inference result on disk (not run yet, or the job did not finish)"
     elif acc.get("status") != "ok":
@@ -70,8 +80,9 @@ def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
         status, reason = "failed", f"hardware: {est.get('reason', '')}"
     else:
         status, reason = "ok", ""
-    row = {"study": p.study, "point_id": p.point_id, "seed": p.seed, "status": status, "reason": reason}
+    row = {"study": p.study, "point_id": p.point_id, "seed": p.seed, "status": status, "reason": explain(reason)}
     acc = acc or {}
+    row["test_set"] = acc.get("test_set")
     row["accuracy"] = acc.get("accuracy")
     row["accuracy_correct"] = acc.get("correct")
     row["accuracy_total"] = acc.get("total")
@@ -79,6 +90,11 @@ def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
     for metric in CHIP_METRICS:
         row[metric] = chip.get(metric)
     row["process"] = (est or {}).get("process")
+    row["network"] = (est or {}).get("network")
+    row["network_changes"] = describe_changes((est or {}).get("network_changes") or []) or None
+    mark, detail = (marks or {}).get(p.knobs["model"], ("off", "neurosim.check_reproducible is false"))
+    row["reproducibility"] = mark
+    row["reproducibility_detail"] = detail
     for name in KNOBS:
         row[name] = p.knobs[name]
     row.update(
@@ -105,11 +121,12 @@ def point_row(p: Point, base: Path, commit: str) -> tuple[dict, list[dict]]:
 
 
 def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataFrame]:
-    commit = _read(base / f"resources/neurosim/{sweep.commit}/adaptations.json") or {}
+    commit = read_json(base / f"resources/neurosim/{sweep.commit}/adaptations.json") or {}
     commit = commit.get("commit", sweep.commit)
+    marks = reproducibility_marks(sweep, base)
     rows, layers = [], []
     for p in sweep.points:
-        row, layer_rows = point_row(p, base, commit)
+        row, layer_rows = point_row(p, base, commit, marks)
         rows.append(row)
         layers += layer_rows
     runs = pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""Command line: python -m noisyneurosim {parse-log,plan,check,status,schema}."""
+"""Command line: python -m noisyneurosim {parse-log,check-traces,plan,check,status,calibrate,schema}."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ def _parse_log(ns) -> int:
     json.dump(result, sys.stdout, indent=2)
     print()
     return 0
+
+
+def _check_traces(ns) -> int:
+    from .network import check_report
+
+    lines, agree = check_report(Path(ns.layer_record), Path(ns.network))
+    print("\n".join(lines))
+    return 0 if agree else 1
 
 
 def _plan(ns) -> int:
@@ -79,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--returncode", type=int, default=None, help="the exit code of that run, if known")
     p.add_argument("--stderr", help="its standard error file, if any")
     p.set_defaults(func=_parse_log)
+    p = sub.add_parser("check-traces", help="check layer traces against a network file (exit 1 on any mismatch)")
+    p.add_argument("layer_record", help="the layer_record_<model> folder inference.py wrote")
+    p.add_argument("network", help="the NetWork_<model>.csv the C++ core would be run with")
+    p.set_defaults(func=_check_traces)
     for name, func, text in (
         ("plan", _plan, "check a config and print what it will run and cost"),
         ("check", _plan, "check a config (same as plan)"),

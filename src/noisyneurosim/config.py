@@ -40,9 +40,11 @@ TOP_LEVEL_KEYS = {
     "studies": "named studies",
 }
 STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description"}
-NEUROSIM_KEYS = {"repo", "commit", "path"}
+NEUROSIM_KEYS = {"repo", "commit", "path", "correct_network", "check_reproducible"}
 PYTHON_KEYS = {"command", "envmodules", "conda"}
-DATASET_KEYS = {"root", "download"}
+DATASET_KEYS = {"root", "download", "synthetic", "synthetic_test_images"}
+SYNTHETIC_TEST_IMAGES = 100  # default size of a synthetic test set (datasets.synthetic)
+SYNTHETIC_DATASETS = ("cifar10", "cifar100")
 TIMEOUT_KEYS = {"inference", "estimate", "build"}
 COST_KEYS = {"gpu_seconds_per_image", "cpu_seconds_per_estimate"}
 
@@ -352,6 +354,15 @@ def point_warnings(knobs: dict, swept: tuple) -> list[tuple[str, str]]:
         out.append(("operationmode", "RRAM with operationmode 1 can exit 0 with inf/nan results (recorded as failed)"))
     if not knobs["synchronous"]:
         out.append(("synchronous", "synchronous = false can exit 0 with inf/nan results (recorded as failed)"))
+    if knobs["model"] == "DenseNet40" and knobs["novelMapping"] and knobs["operationmode"] in (1, 2):
+        # NeuroSim's floorplan: novel-mapped layers need 2^ceil(log2(columns)) >= 2 x subArray; the corrected
+        # DenseNet40's widest 3x3 layer has 12 output channels x ceil(wl_weight / cellBit) columns
+        cell_bits = 1 if knobs["memcelltype"] == 1 else knobs["cellBit"]
+        limit = 2 ** math.ceil(math.log2(12 * math.ceil(knobs["wl_weight"] / cell_bits))) // 2
+        if knobs["subArray"] > limit:
+            out.append(("subArray", f"DenseNet40 (network corrected, novelMapping) fits sub-arrays of at most {limit} "
+                                    f"rows here; NeuroSim stops with 'SubArray Size is too large' for subArray "
+                                    f"{knobs['subArray']}"))
     return out
 
 
@@ -393,8 +404,13 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     ds = _check_section("datasets", config.get("datasets"), DATASET_KEYS, problems)
     if "root" in ds and (not isinstance(ds["root"], str) or not SAFE_PATH.match(ds["root"])):
         problems.append(f"datasets.root = {ds['root']!r}: must be a folder path (no control characters)")
-    if "download" in ds and not isinstance(ds["download"], bool):
-        problems.append(f"datasets.download = {ds['download']!r}: must be true or false")
+    for key in ("download", "synthetic"):
+        if key in ds and not isinstance(ds[key], bool):
+            problems.append(f"datasets.{key} = {ds[key]!r}: must be true or false")
+    _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
+    for key in ("correct_network", "check_reproducible"):
+        if key in ns and not isinstance(ns[key], bool):
+            problems.append(f"neurosim.{key} = {ns[key]!r}: must be true or false")
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
     for key, value in timeouts.items():
@@ -482,6 +498,11 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
                 knobs[hw_knob] = wanted
             for key, msg in point_rules(knobs):
                 problems.append(f"{label}: {key} = {knobs[key]!r}: {msg}")
+            if ds.get("synthetic") and knobs["dataset"] not in SYNTHETIC_DATASETS:
+                problems.append(
+                    f"{label}: dataset = {knobs['dataset']!r}: datasets.synthetic generates "
+                    f"{' and '.join(SYNTHETIC_DATASETS)} test sets only"
+                )
             for key, msg in point_warnings(knobs, swept):
                 text = f"{where}: {msg}"
                 if text not in warns:
@@ -500,14 +521,24 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
 
     commit = source_commit(config)
     limit = config.get("max_test_images")
+    synthetic = synthetic_test_images(config)
     for p in points:
         acc = p.inference_args()
-        p.acc_id = _stable_hash("a", {"args": acc, "commit": commit, "max_test_images": limit})
+        identity = {"args": acc, "commit": commit, "max_test_images": limit}
+        if synthetic:
+            identity["synthetic_test_images"] = synthetic  # other images: another run
+        p.acc_id = _stable_hash("a", identity)
         p.hw_id = _stable_hash("h", {"param": p.param_values(), "commit": commit})
     return Sweep(config=config, source=source, points=points, warnings=warns)
 
 
+def synthetic_test_images(config: dict) -> int:
+    """How many synthetic test images the config asks for; 0 when it uses the real dataset."""
+    ds = config.get("datasets") or {}
+    return int(ds.get("synthetic_test_images", SYNTHETIC_TEST_IMAGES)) if ds.get("synthetic") else 0
+
+
 def test_images(point: Point, config: dict) -> int:
-    full = TEST_IMAGES[point.knobs["dataset"]]
+    full = synthetic_test_images(config) or TEST_IMAGES[point.knobs["dataset"]]
     limit = config.get("max_test_images")
     return min(full, limit) if limit else full

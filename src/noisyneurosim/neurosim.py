@@ -7,48 +7,21 @@ the config is ever interpreted by a shell.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shlex
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 from .adapt import ROOT, apply_adaptations, write_record
+from .files import atomic_write, write_json  # noqa: F401  (write_json: used by the rule scripts)
+from .network import NetworkMismatch, resolve, write_rows
 from .param_patch import UpstreamChanged, patch_param_cpp, unified_diff
 from .parse import parse_accuracy, parse_hardware
 
 CORE = f"{ROOT}/NeuroSIM"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a killed job leaves no truncated result."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _finite(value):
-    """JSON has no inf/nan: non-finite numbers (already turned into a reason) become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
-def write_json(path: Path, data: dict) -> None:
-    atomic_write(path, json.dumps(_finite(data), indent=2, allow_nan=False, default=str) + "\n")
 
 
 def where() -> dict:
@@ -235,6 +208,7 @@ def run_inference(
     args: dict,
     python: str,
     data_root: str,
+    synthetic: int,
     max_test_images: int | None,
     timeout: float | None,
     stdout_path: Path,
@@ -244,10 +218,7 @@ def run_inference(
     cmd = shlex.split(python) + ["inference.py"]
     for key, value in args.items():
         cmd += [f"--{key}", str(value)]
-    env = dict(os.environ)
-    env["NNS_DATA_ROOT"] = str(Path(data_root).resolve())
-    env["NNS_IMAGENET_ROOT"] = str(Path(data_root).resolve() / "imagenet")
-    env["NNS_DOWNLOAD"] = "0"
+    env = _dataset_env(Path(data_root).resolve(), download=False, synthetic=synthetic)
     if max_test_images:
         env["NNS_MAX_TEST_IMAGES"] = str(int(max_test_images))
     else:
@@ -272,12 +243,25 @@ def run_inference(
         err = next(line for line in text.splitlines() if "ERROR" in line)
         result["reason"] = f"{result['reason']}; {err.strip()}"
     result.update({"returncode": code, "seconds": round(seconds, 3), "command": cmd, "where": where()})
+    result["test_set"] = f"synthetic ({synthetic} images)" if synthetic else "real"
     return result
+
+
+def _dataset_env(root: Path, *, download: bool, synthetic: int) -> dict:
+    """What the adapted models/dataset.py reads: where the data is, whether it may download, whether it is synthetic."""
+    env = dict(os.environ, NNS_DATA_ROOT=str(root), NNS_IMAGENET_ROOT=str(root / "imagenet"))
+    env["NNS_DOWNLOAD"] = "1" if download and not synthetic else "0"
+    env["NNS_SYNTHETIC"] = "1" if synthetic else "0"
+    return env
+
+
+def trace_command(workdir: Path, model: str) -> Path:
+    return Path(workdir) / f"layer_record_{model}" / "trace_command.sh"
 
 
 def trace_arguments(workdir: Path, model: str) -> list[str]:
     """The argv inference.py prepared for the C++ core, minus the binary and network file."""
-    trace = Path(workdir) / f"layer_record_{model}" / "trace_command.sh"
+    trace = trace_command(workdir, model)
     tokens = shlex.split(trace.read_text())
     if len(tokens) < 8 or not tokens[0].endswith("main"):
         raise ValueError(f"{trace}: not a NeuroSim trace command")
@@ -289,16 +273,33 @@ def run_estimate(
     build: Path,
     workdir: Path,
     model: str,
+    correct_network: bool,
+    network_path: Path,
     timeout: float | None,
     stdout_path: Path,
     stderr_path: Path,
 ) -> dict:
+    """Check the traces against the network file, write the description used to network_path, run the core."""
     build = Path(build).resolve()
     try:
         argv = trace_arguments(workdir, model)
+        rows, network = resolve(
+            build / f"NetWork_{model}.csv", trace_command(workdir, model), workdir, model=model, correct=correct_network
+        )
     except (OSError, ValueError) as exc:
-        return {"status": "failed", "reason": f"layer traces unusable: {exc}", "chip": {}, "layers": []}
-    cmd = [str(build / "main"), str(build / f"NetWork_{model}.csv"), *argv]
+        # NetworkMismatch is a ValueError: the core would read past the traces, so it is not run
+        kind = "" if isinstance(exc, NetworkMismatch) else "layer traces unusable: "
+        stdout_path.write_text("")
+        stderr_path.write_text(f"not run: {kind}{exc}\n")
+        return {"status": "failed", "reason": f"{kind}{exc}", "chip": {}, "layers": [], "where": where()}
+    write_rows(network_path, rows)
+    result = run_core(build / "main", Path(network_path).resolve(), argv, workdir, timeout, stdout_path, stderr_path)
+    result.update(network)
+    return result
+
+
+def run_core(main: Path, network: Path, argv: list[str], workdir: Path, timeout, stdout_path: Path, stderr_path: Path) -> dict:
+    cmd = [str(main), str(network), *argv]
     code, problem, seconds = _run(
         cmd, cwd=workdir, env=dict(os.environ), timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
     )
@@ -314,28 +315,31 @@ def run_estimate(
 
 
 def stage_dataset(
-    *, checkout: Path, dataset: str, root: Path, python: str, download: bool, flag: Path, log_path: Path
+    *, checkout: Path, dataset: str, root: Path, python: str, download: bool, synthetic: int, flag: Path,
+    stdout_path: Path, stderr_path: Path,
 ) -> None:
-    """Make the dataset present under root, with NeuroSim's own loader; then write the flag."""
+    """Make the dataset present under root (downloaded, or generated when synthetic), then prove that
+    NeuroSim's own loader reads it; then write the flag."""
     root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    if dataset == "imagenet" and not (root / "imagenet").is_dir():
+    if synthetic:
+        from . import synthetic as synthetic_set
+
+        synthetic_set.write(dataset, root, synthetic)
+    elif dataset == "imagenet" and not (root / "imagenet").is_dir():
         raise RuntimeError(f"ImageNet cannot be downloaded; put it under {root / 'imagenet'}")
-    env = dict(os.environ, NNS_DATA_ROOT=str(root), NNS_IMAGENET_ROOT=str(root / "imagenet"))
-    env["NNS_DOWNLOAD"] = "1" if download else "0"
     loader = f"from models import dataset; dataset.get_{dataset}(batch_size=1)"
-    cmd = shlex.split(python) + ["-c", loader]
     code, problem, _ = _run(
-        cmd,
+        shlex.split(python) + ["-c", loader],
         cwd=Path(checkout) / ROOT,
-        env=env,
+        env=_dataset_env(root, download=download, synthetic=synthetic),
         timeout=None,
-        stdout_path=log_path,
-        stderr_path=log_path.with_suffix(".stderr"),
+        stdout_path=stdout_path,
+        stderr_path=stderr_path,
     )
     if problem or code != 0:
         raise RuntimeError(
-            f"staging {dataset} under {root} failed ({problem or f'exit code {code}'}); "
-            f"see {log_path.with_suffix('.stderr')}"
+            f"staging {dataset} under {root} failed ({problem or f'exit code {code}'}); see {stderr_path}"
         )
-    atomic_write(flag, f"{dataset} staged under {root}\n")
+    what = f"synthetic {dataset} ({synthetic} test images, accuracy meaningless)" if synthetic else dataset
+    atomic_write(flag, f"{what} staged under {root}\n")

@@ -205,7 +205,7 @@ def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "")
         if errors:
             reason = f"{what}: {errors[0]}"
         elif not stdout.strip():
-            reason = f"{what} with no output (NeuroSim rejects some Param.cpp values without a word, e.g. an unsupported technode)"
+            reason = f"{what} with no output"
         else:
             reason = f"{what}"
         status = "failed"

@@ -53,8 +53,33 @@ def source_dir(sweep: Sweep) -> str:
     return f"resources/neurosim/{sweep.commit}"
 
 
+def synthetic(sweep: Sweep) -> int:
+    """How many synthetic test images to generate; 0: the real dataset (datasets.synthetic)."""
+    return cfg.synthetic_test_images(sweep.config)
+
+
 def data_root(sweep: Sweep) -> str:
-    return sweep.config.get("datasets", {}).get("root", "resources/datasets")
+    root = sweep.config.get("datasets", {}).get("root", "resources/datasets")
+    # a synthetic set never shares a folder with the real one
+    return f"{root}/synthetic" if synthetic(sweep) else root
+
+
+def correct_network(sweep: Sweep) -> bool:
+    return bool(sweep.config.get("neurosim", {}).get("correct_network", True))
+
+
+def reproducibility_pairs(sweep: Sweep) -> dict[str, tuple[str, str]]:
+    """The estimate run twice per model: that of the model's first point (none when the guard is off)."""
+    if not sweep.config.get("neurosim", {}).get("check_reproducible", True):
+        return {}
+    pairs: dict[str, tuple[str, str]] = {}
+    for p in sweep.points:
+        pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
+    return pairs
+
+
+def reproducibility_files(sweep: Sweep) -> list[str]:
+    return [f"results/reproducibility/{model}.json" for model in sorted(reproducibility_pairs(sweep))]
 
 
 def timeout(sweep: Sweep, what: str, default: float) -> float:
@@ -107,14 +132,18 @@ def plan(sweep: Sweep) -> dict:
         cfg.test_images(p, sweep.config) * cost[p.knobs["model"]]["gpu_seconds_per_image"] for p in acc.values()
     )
     cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
+    guard = reproducibility_pairs(sweep)
+    guard_seconds = sum(cost[model]["cpu_seconds_per_estimate"] for model in guard)
     return {
+        "reproducibility_checks": len(guard),
+        "reproducibility_cpu_core_hours": guard_seconds / 3600,
         "studies": len({p.study for p in sweep.points}),
         "points": len(sweep.points),
         "builds": len(sweep.hardware_settings()),
         "inference_runs": len(acc),
         "estimates": len(estimates),
         "gpu_hours": gpu_seconds / 3600,
-        "cpu_core_hours": cpu_seconds / 3600,
+        "cpu_core_hours": (cpu_seconds + guard_seconds) / 3600,
     }
 
 
@@ -125,6 +154,12 @@ def plan_text(sweep: Sweep) -> str:
         f"  {p['builds']} builds of the C++ core (one per distinct hardware setting)",
         f"  {p['inference_runs']} inference runs (one per distinct accuracy setting, GPU)",
         f"  {p['estimates']} hardware estimates (CPU)",
+        (
+            f"  {p['reproducibility_checks']} reproducibility check(s): one estimate per model run twice "
+            f"({p['reproducibility_cpu_core_hours']:.2f} CPU core hours; neurosim.check_reproducible)"
+            if p["reproducibility_checks"]
+            else "  no reproducibility check (neurosim.check_reproducible: false)"
+        ),
         f"  expected cost: {p['gpu_hours']:.2f} GPU hours, {p['cpu_core_hours']:.2f} CPU core hours (cost table in the config)",
     ]
     lines += [f"  warning: {w}" for w in sweep.warnings]

@@ -50,6 +50,8 @@ def build() -> dict:
                     "repo": {"type": "string"},
                     "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
                     "path": {"type": "string"},
+                    "correct_network": {"type": "boolean"},
+                    "check_reproducible": {"type": "boolean"},
                 },
             },
             "python": {
@@ -64,7 +66,12 @@ def build() -> dict:
             "datasets": {
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"root": {"type": "string", "minLength": 1}, "download": {"type": "boolean"}},
+                "properties": {
+                    "root": {"type": "string", "minLength": 1},
+                    "download": {"type": "boolean"},
+                    "synthetic": {"type": "boolean"},
+                    "synthetic_test_images": {"type": "integer", "minimum": 1},
+                },
             },
             "max_test_images": {"type": ["integer", "null"], "minimum": 1},
             "timeouts": {

@@ -68,6 +68,8 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         acc = group[group["accuracy"].notna()]
         row = dict(zip(keys, key))
         row["swept"] = group["swept"].iloc[0] if "swept" in group else ""
+        for column in ("test_set", "network", "reproducibility"):
+            row[column] = next(iter(group[column].dropna()), None) if column in group else None
         row["seeds"] = len(group)
         row["seeds_ok"] = len(ok)
         row["seeds_failed"] = int((group["status"] == "failed").sum())
@@ -121,6 +123,7 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
     failed = runs[runs["status"] == "failed"]
     lines.append(f"{total} points, {ok} complete, {len(failed)} failed, {total - ok - len(failed)} not run yet.")
     lines.append("")
+    lines += _provenance_notes(runs)
     for study, s in summary.groupby("study", sort=False):
         lines += [f"## Study `{study}`", ""]
         usable = s.dropna(subset=["accuracy_mean"])
@@ -153,3 +156,23 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
             reason = str(r["reason"]).replace("|", "\\|")
             lines.append(f"| {r['study']} | {r['point_id']} | {r['seed']} | {describe_setting(r)} | {reason} | {log} |")
     return "\n".join(lines) + "\n"
+
+
+def _provenance_notes(runs: pd.DataFrame) -> list[str]:
+    """What a reader must know before trusting any number below: synthetic data, corrected networks, reproducibility."""
+    lines = []
+    synthetic = runs["test_set"].dropna().astype(str).str.startswith("synthetic") if "test_set" in runs else []
+    if len(synthetic) and synthetic.any():
+        lines += ["**Synthetic test set: every accuracy in this summary is meaningless** (random images from "
+                  "`datasets.synthetic`; this run checks the chain, not the network).", ""]
+    if "reproducibility" in runs:
+        for model, rows in runs[runs["reproducibility"] == "differed"].groupby("model"):
+            lines += [f"**{model}: the C++ core gave different numbers for the same input**, so none of its "
+                      f"{len(rows)} points' hardware numbers can be trusted (`reproducibility` = differed in runs.csv): "
+                      f"{rows['reproducibility_detail'].iloc[0]}", ""]
+    if "network" in runs:
+        corrected = runs[runs["network"] == "corrected"]
+        for model, rows in corrected.groupby("model"):
+            lines += [f"{model} ran with upstream's network file corrected from its traces "
+                      f"(`neurosim.correct_network`): {rows['network_changes'].iloc[0]}.", ""]
+    return lines

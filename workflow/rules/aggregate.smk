@@ -6,6 +6,7 @@ rule collect_results:
         accuracy=pipeline.accuracy_files(SWEEP),
         estimates=pipeline.estimate_files(SWEEP),
         builds=expand("results/builds/{hw}/build.json", hw=sorted(HARDWARE)),
+        reproducibility=pipeline.reproducibility_files(SWEEP),
     output:
         runs=report(
             "results/runs.csv",
@@ -18,7 +19,7 @@ rule collect_results:
             category="Tables",
         ),
     log:
-        "results/logs/collect_results.log",
+        job="results/logs/collect_results.log",
     conda:
         "../envs/workflow.yaml"
     params:

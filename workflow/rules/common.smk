@@ -17,6 +17,7 @@ wildcard_constraints:
     acc="a[0-9a-f]{10}",
     hw="h[0-9a-f]{10}",
     dataset="cifar10|cifar100|imagenet",
+    model="VGG8|DenseNet40|ResNet18",
 
 
 # The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing
@@ -43,3 +44,17 @@ def model_of(wildcards):
 def staged_dataset(wildcards):
     dataset = ACCURACY[wildcards.acc].knobs["dataset"]
     return f"{pipeline.data_root(SWEEP)}/.staged-{dataset}"
+
+
+def reproducibility_pair(wildcards):
+    return pipeline.reproducibility_pairs(SWEEP)[wildcards.model]
+
+
+def reproducibility_inputs(wildcards):
+    acc, hw = reproducibility_pair(wildcards)
+    return {
+        "estimate": f"results/estimates/{acc}/{hw}.json",
+        "network": f"results/estimates/{acc}/{hw}.network.csv",
+        "workdir": f"results/inference/{acc}/work",
+        "main": f"results/builds/{hw}/main",
+    }

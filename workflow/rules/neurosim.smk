@@ -16,7 +16,7 @@ rule fetch_neurosim:
             category="Provenance",
         ),
     log:
-        f"{SOURCE}/fetch.log",
+        job=f"{SOURCE}/fetch.log",
     conda:
         "../envs/workflow.yaml"
     params:
@@ -32,7 +32,9 @@ rule stage_dataset:
     output:
         flag=f"{pipeline.data_root(SWEEP)}/.staged-{{dataset}}",
     log:
-        "results/logs/stage_dataset/{dataset}.log",
+        stdout="results/logs/stage_dataset/{dataset}.stdout",
+        stderr="results/logs/stage_dataset/{dataset}.stderr",
+        job="results/logs/stage_dataset/{dataset}.job.log",
     conda:
         NEUROSIM_CONDA
     envmodules:
@@ -40,6 +42,7 @@ rule stage_dataset:
     params:
         python=pipeline.python_command(SWEEP),
         download=SWEEP.config.get("datasets", {}).get("download", True),
+        synthetic=pipeline.synthetic(SWEEP),
     script:
         "../scripts/stage_dataset.py"
 
@@ -51,7 +54,8 @@ rule build_base:
     output:
         base=directory(f"{SOURCE}/base_build"),
     log:
-        f"{SOURCE}/base_build.log",
+        make=f"{SOURCE}/base_build.log",
+        job=f"{SOURCE}/base_build.job.log",
     conda:
         "../envs/workflow.yaml"
     threads: 2
@@ -73,7 +77,8 @@ rule build_hardware:
         ),
         record="results/builds/{hw}/build.json",
     log:
-        "results/logs/build/{hw}.log",
+        make="results/logs/build/{hw}.log",
+        job="results/logs/build/{hw}.job.log",
     conda:
         "../envs/workflow.yaml"
     params:

@@ -17,7 +17,7 @@ rule summarise_results:
             category="Summary",
         ),
     log:
-        "results/logs/summarise_results.log",
+        job="results/logs/summarise_results.log",
     conda:
         "../envs/workflow.yaml"
     script:
@@ -42,7 +42,7 @@ for plot_kind in PLOT_KINDS:
                 subcategory=plot_kind,
             ),
         log:
-            f"results/logs/plots/{{study}}/{plot_kind}.log",
+            job=f"results/logs/plots/{{study}}/{plot_kind}.log",
         conda:
             "../envs/workflow.yaml"
         params:
@@ -62,7 +62,7 @@ rule record_config:
             category="Provenance",
         ),
     log:
-        "results/logs/record_config.log",
+        job="results/logs/record_config.log",
     conda:
         "../envs/workflow.yaml"
     params:

@@ -1,4 +1,5 @@
-# One inference run per accuracy setting; one estimate per (accuracy, hardware) pair.
+# One inference run per accuracy setting; one estimate per (accuracy, hardware) pair;
+# one estimate per model run twice (the reproducibility guard).
 
 
 rule run_inference:
@@ -12,6 +13,7 @@ rule run_inference:
     log:
         stdout="results/logs/inference/{acc}.stdout",
         stderr="results/logs/inference/{acc}.stderr",
+        job="results/logs/inference/{acc}.job.log",
     conda:
         NEUROSIM_CONDA
     envmodules:
@@ -20,6 +22,7 @@ rule run_inference:
         args=inference_args,
         python=pipeline.python_command(SWEEP),
         data_root=pipeline.data_root(SWEEP),
+        synthetic=pipeline.synthetic(SWEEP),
         max_test_images=SWEEP.config.get("max_test_images"),
         timeout=pipeline.timeout(SWEEP, "inference", 86400),
     script:
@@ -33,13 +36,35 @@ rule run_estimate:
         main="results/builds/{hw}/main",
     output:
         estimate="results/estimates/{acc}/{hw}.json",
+        # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)
+        network="results/estimates/{acc}/{hw}.network.csv",
     log:
         stdout="results/logs/estimate/{acc}/{hw}.stdout",
         stderr="results/logs/estimate/{acc}/{hw}.stderr",
+        job="results/logs/estimate/{acc}/{hw}.job.log",
     conda:
         "../envs/workflow.yaml"
     params:
         model=model_of,
+        correct_network=pipeline.correct_network(SWEEP),
         timeout=pipeline.timeout(SWEEP, "estimate", 7200),
     script:
         "../scripts/run_estimate.py"
+
+
+rule check_reproducible:
+    input:
+        unpack(reproducibility_inputs),
+    output:
+        check="results/reproducibility/{model}.json",
+    log:
+        stdout="results/logs/reproducibility/{model}.stdout",
+        stderr="results/logs/reproducibility/{model}.stderr",
+        job="results/logs/reproducibility/{model}.job.log",
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        pair=reproducibility_pair,
+        timeout=pipeline.timeout(SWEEP, "estimate", 7200),
+    script:
+        "../scripts/check_reproducible.py"

@@ -1,19 +1,17 @@
-import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 setup(snakemake)
+import json
+from pathlib import Path
+
 from noisyneurosim.neurosim import build_hardware
 
-with open(snakemake.log[0], "a") as log:
+with open(snakemake.log.make, "a") as make_log:
     build_hardware(
         Path(snakemake.input.base),
         Path(snakemake.output.main).parent,
         json.loads(snakemake.params.values),
         commit=snakemake.params.commit,
         jobs=snakemake.threads,
-        log=log,
+        log=make_log,
     )

@@ -1,10 +1,8 @@
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 setup(snakemake)
+from pathlib import Path
+
 from noisyneurosim.aggregate import collect
 from noisyneurosim.config import check
 

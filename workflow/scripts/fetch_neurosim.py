@@ -1,10 +1,8 @@
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 log = setup(snakemake)
+from pathlib import Path
+
 from noisyneurosim.neurosim import fetch
 
 ns = snakemake.params.neurosim

@@ -1,14 +1,12 @@
-import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 setup(snakemake)
+import json
+from pathlib import Path
+
 import yaml
 
-from noisyneurosim.neurosim import atomic_write
+from noisyneurosim.files import atomic_write
 
 fetched = json.loads(Path(snakemake.input.adaptations).read_text())
 header = (

@@ -1,14 +1,13 @@
-import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 setup(snakemake)
+import json
+from pathlib import Path
+
 from noisyneurosim.neurosim import run_estimate, where, write_json
 
 accuracy = json.loads(Path(snakemake.input.accuracy).read_text())
+network = Path(snakemake.output.network)
 if accuracy["status"] != "ok":
     result = {
         "status": "failed",
@@ -19,13 +18,18 @@ if accuracy["status"] != "ok":
     }
     Path(snakemake.log.stdout).write_text("")
     Path(snakemake.log.stderr).write_text("not run: " + result["reason"] + "\n")
+    network.write_text("")
 else:
     result = run_estimate(
         build=Path(snakemake.input.main).parent,
         workdir=Path(snakemake.input.workdir),
         model=snakemake.params.model,
+        correct_network=snakemake.params.correct_network,
+        network_path=network,
         timeout=snakemake.params.timeout,
         stdout_path=Path(snakemake.log.stdout),
         stderr_path=Path(snakemake.log.stderr),
     )
+    if not network.exists():
+        network.write_text("")  # not run (traces unusable, or disagreeing with the network file)
 write_json(Path(snakemake.output.estimate), result)

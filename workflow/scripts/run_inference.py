@@ -1,11 +1,9 @@
-import json
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
-log = setup(snakemake)
+setup(snakemake)
+import json
+from pathlib import Path
+
 from noisyneurosim.neurosim import run_inference, write_json
 
 args = json.loads(snakemake.params.args)
@@ -15,6 +13,7 @@ result = run_inference(
     args=args,
     python=snakemake.params.python,
     data_root=snakemake.params.data_root,
+    synthetic=snakemake.params.synthetic,
     max_test_images=snakemake.params.max_test_images,
     timeout=snakemake.params.timeout,
     stdout_path=Path(snakemake.log.stdout),

@@ -1,10 +1,8 @@
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
-log = setup(snakemake)
+setup(snakemake)
+from pathlib import Path
+
 from noisyneurosim.neurosim import stage_dataset
 
 stage_dataset(
@@ -13,6 +11,8 @@ stage_dataset(
     root=Path(snakemake.output.flag).parent,
     python=snakemake.params.python,
     download=snakemake.params.download,
+    synthetic=snakemake.params.synthetic,
     flag=Path(snakemake.output.flag),
-    log_path=Path(snakemake.log[0]),
+    stdout_path=Path(snakemake.log.stdout),
+    stderr_path=Path(snakemake.log.stderr),
 )

@@ -1,13 +1,11 @@
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir)))
 from _adapter import setup
 
 setup(snakemake)
+from pathlib import Path
+
 import pandas as pd
 
-from noisyneurosim.neurosim import atomic_write
+from noisyneurosim.files import atomic_write
 from noisyneurosim.summary import markdown, summarise
 
 runs = pd.read_csv(snakemake.input.runs)

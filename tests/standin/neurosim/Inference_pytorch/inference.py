@@ -87,13 +87,13 @@ for i, (data, target) in enumerate(test_loader):
         with open(record + '/trace_command.sh', 'w') as f:
             f.write('./NeuroSIM/main ./NeuroSIM/NetWork_' + str(args.model) + '.csv ' + str(args.wl_weight) + ' '
                     + str(args.wl_activate) + ' ' + str(args.subArray) + ' ' + str(args.parallelRead) + ' ')
-            for layer in range(modelCF.layers):
+            for layer in range(len(modelCF.layers)):
                 name = 'Conv%d_' % layer
                 weight_file = record + '/weight' + name + '.csv'
                 input_file = record + '/input' + name + '.csv'
                 f.write(weight_file + ' ' + input_file + ' ')
                 print("quantize layer ", name)
-                weights, bits = modelCF.trace(layer, 8, 4, args.wl_activate)
+                weights, bits = modelCF.trace(layer, args.wl_activate)
                 with open(weight_file, 'w') as w:
                     w.write('\n'.join(','.join('%10.5f' % x for x in row) for row in weights) + '\n')
                 with open(input_file, 'w') as w:

@@ -3,7 +3,8 @@ import torch
 
 from models._toy import ToyModel
 
-LAYERS = 3
+# (input channels, kernel size, output channels) of each traced layer
+LAYERS = [(3, 3, 24), (24, 3, 12), (36, 1, 10)]
 
 
 def densenet40(args, logger, pretrained=None):

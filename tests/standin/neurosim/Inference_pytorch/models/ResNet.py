@@ -4,7 +4,8 @@ from torchvision.models.utils import load_state_dict_from_url  # noqa: F401
 
 from models._toy import ToyModel
 
-LAYERS = 3
+# (input channels, kernel size, output channels) of each traced layer
+LAYERS = [(3, 7, 64), (64, 3, 64), (512, 1, 1000)]
 
 
 def resnet18(args, logger, pretrained=None):

@@ -3,7 +3,8 @@ import torch
 
 from models._toy import ToyModel
 
-LAYERS = 3
+# (input channels, kernel size, output channels) of each traced layer
+LAYERS = [(3, 3, 16), (16, 3, 32), (2048, 1, 10)]
 
 
 def vgg8(args, logger, pretrained=None):

@@ -26,8 +26,14 @@ class ToyModel:
         u = int(hashlib.sha1(key).hexdigest()[:8], 16) / 0xFFFFFFFF
         return u < self.probability()
 
-    def trace(self, layer, rows, cols, wl_activate):
-        """Weights and input bits of one layer; they depend on every argument, like real traces."""
+    def trace(self, layer, wl_activate):
+        """Weights and input bits of one layer, shaped as utee/hook.py shapes them (one output position).
+
+        Weight rows = input channels x kernel area, columns = output channels; the content
+        depends on every argument, like real traces.
+        """
+        cin, k, cout = self.layers[layer]
+        rows, cols = cin * k * k, cout
         rng = random.Random(repr(sorted(vars(self.args).items())) + str(layer))
         weights = [[round(rng.uniform(-1, 1), 5) for _ in range(cols)] for _ in range(rows)]
         bits = [[1 if rng.random() < 0.2 + 0.5 * self.args.vari else 0 for _ in range(wl_activate)] for _ in range(rows)]

@@ -1,0 +1,1 @@
+from .cifar import CIFAR10, CIFAR100  # noqa: F401
