@@ -65,24 +65,25 @@ def _infer(fetched, tmp_path, name, **args):
                    env={"NNS_DATA_ROOT": str(data), "NNS_DOWNLOAD": "1", "PATH": "/usr/bin:/bin"})
     full = {"model": "VGG8", "inference": 1, "batch_size": 10, "seed": 1, **args}
     return run_inference(checkout=checkout, workdir=tmp_path / name, args=full, python=sys.executable,
-                         data_root=str(data), max_test_images=20, timeout=60,
+                         data_root=str(data), synthetic=0, max_test_images=20, timeout=60,
                          stdout_path=tmp_path / f"{name}.out", stderr_path=tmp_path / f"{name}.err")
 
 
 def test_parallel_runs_never_share_traces(fetched, tmp_path):
     one = _infer(fetched, tmp_path, "one", vari=0.0)
+    w1 = (tmp_path / "one/layer_record_VGG8/weightConv0_.csv").read_text()
     two = _infer(fetched, tmp_path, "two", vari=0.3)
     assert one["status"] == two["status"] == "ok" and one["total"] == 20
-    w1 = (tmp_path / "one/layer_record_VGG8/weightConv0_.csv").read_text()
     w2 = (tmp_path / "two/layer_record_VGG8/weightConv0_.csv").read_text()
     assert w1 != w2  # each run wrote its own traces, in its own folder
+    # and the second run left the first one's traces as they were
     assert (tmp_path / "one/layer_record_VGG8/weightConv0_.csv").read_text() == w1
 
 
 def test_compute_jobs_do_not_download(fetched, tmp_path):
     checkout, _ = fetched
     result = run_inference(checkout=checkout, workdir=tmp_path / "w", args={"model": "VGG8", "seed": 1},
-                           python=sys.executable, data_root=str(tmp_path / "empty"), max_test_images=None,
+                           python=sys.executable, data_root=str(tmp_path / "empty"), synthetic=0, max_test_images=None,
                            timeout=60, stdout_path=tmp_path / "o", stderr_path=tmp_path / "e")
     assert result["status"] == "failed" and "Dataset not found" in result["reason"]
     assert not (tmp_path / "empty").exists()
@@ -92,6 +93,7 @@ def test_a_hanging_simulator_is_stopped_and_recorded(fetched, base, tmp_path):
     build_hardware(base, tmp_path / "slow", {**DEFAULTS, "clkFreq": 10.0}, commit="x", log=subprocess.DEVNULL)
     assert _infer(fetched, tmp_path, "work")["status"] == "ok"
     result = run_estimate(build=tmp_path / "slow", workdir=tmp_path / "work", model="VGG8", timeout=2,
+                          correct_network=True, network_path=tmp_path / "network.csv",
                           stdout_path=tmp_path / "est.out", stderr_path=tmp_path / "est.err")
     assert result["status"] == "failed" and "timed out after 2 s" in result["reason"]
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "slow" / "main")], capture_output=True)

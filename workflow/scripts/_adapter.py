@@ -2,18 +2,29 @@
 
 stderr (tracebacks included) and the logger go to the rule's `log: job=...`,
 never to the files that capture NeuroSim's own output, which the parser reads.
+An error that ends the script is also summarised in one line on the job's
+original stderr, so that Snakemake's own output says what went wrong and where
+the whole traceback is.
 """
 
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 
 def setup(snakemake):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
-    job_log = open(snakemake.log.job, "a", buffering=1)
+    job_log = open(snakemake.log.job, "a", buffering=1)  # noqa: SIM115 (open for the job's whole life)
+    console = os.fdopen(os.dup(2), "w", buffering=1)
     os.dup2(job_log.fileno(), 2)  # also what C libraries and child processes write to stderr
     sys.stderr = job_log
     logging.basicConfig(stream=job_log, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    def report(kind, value, tb):
+        traceback.print_exception(kind, value, tb, file=job_log)
+        console.write(f"{kind.__name__}: {value}\n(traceback in {snakemake.log.job})\n")
+
+    sys.excepthook = report
     return logging.getLogger("noisyneurosim")

@@ -1,0 +1,65 @@
+"""Every setting that is not a knob, resolved once from a checked config, with every default in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# seconds per test image on one GPU; seconds per hardware estimate on one core (NOTES.md, and measured:
+# DenseNet40 with its corrected network takes 45-65 s on one core of a 2-core machine)
+DEFAULT_COST = {
+    "VGG8": {"gpu_seconds_per_image": 0.3, "cpu_seconds_per_estimate": 200},
+    "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 60},
+    "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600},
+}
+DEFAULT_TIMEOUTS = {"inference": 86400.0, "estimate": 7200.0, "build": 1800.0}
+DEFAULT_SEEDS = (117,)
+SYNTHETIC_TEST_IMAGES = 100
+
+
+@dataclass(frozen=True)
+class Settings:
+    repo: str | None = None
+    commit: str = "local"  # the pinned commit, or "local" for an unversioned folder
+    path: str | None = None
+    correct_network: bool = True
+    check_reproducible: bool = True
+    python_command: str = "python"
+    envmodules: tuple[str, ...] = ()
+    conda: str = "workflow/envs/neurosim.yaml"
+    datasets_root: str = "resources/datasets"
+    download: bool = True
+    synthetic_test_images: int = 0  # 0: the real dataset
+    max_test_images: int | None = None
+    timeouts: dict = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
+    cost: dict = field(default_factory=lambda: {m: dict(c) for m, c in DEFAULT_COST.items()})
+
+    @property
+    def data_root(self) -> str:
+        # a synthetic set never shares a folder with the real one
+        return f"{self.datasets_root}/synthetic" if self.synthetic_test_images else self.datasets_root
+
+    @classmethod
+    def from_config(cls, config: dict) -> Settings:
+        """From a config that passed the checks (types are right; absent keys take the defaults above)."""
+        ns = config.get("neurosim") or {}
+        py = config.get("python") or {}
+        ds = config.get("datasets") or {}
+        cost = {m: dict(c) for m, c in DEFAULT_COST.items()}
+        for model, entry in (config.get("cost") or {}).items():
+            cost[model].update(entry or {})
+        return cls(
+            repo=ns.get("repo"),
+            commit=ns.get("commit") or "local",
+            path=ns.get("path"),
+            correct_network=ns.get("correct_network", True),
+            check_reproducible=ns.get("check_reproducible", True),
+            python_command=py.get("command", "python"),
+            envmodules=tuple(py.get("envmodules", ())),
+            conda=py.get("conda", "workflow/envs/neurosim.yaml"),
+            datasets_root=ds.get("root", "resources/datasets"),
+            download=ds.get("download", True),
+            synthetic_test_images=int(ds.get("synthetic_test_images", SYNTHETIC_TEST_IMAGES)) if ds.get("synthetic") else 0,
+            max_test_images=config.get("max_test_images"),
+            timeouts={**DEFAULT_TIMEOUTS, **{k: float(v) for k, v in (config.get("timeouts") or {}).items()}},
+            cost=cost,
+        )
