@@ -144,7 +144,8 @@ def bench_work_avoided(repo, tmp: Path) -> None:
 
 def bench_build(repo, tmp: Path) -> None:
     print("3. build cost", flush=True)
-    from noisyneurosim.neurosim import build_base, build_hardware, fetch
+    from noisyneurosim.build import build_base, build_hardware
+    from noisyneurosim.fetch import fetch
 
     defaults = {n: KNOBS[n].default for n in PARAM_NAMES}
 
@@ -182,7 +183,9 @@ def _workflow_seconds(repo, work: Path, n: int) -> float:
 def _direct_seconds(repo, work: Path, n: int) -> float:
     """The same commands, one after the other, without Snakemake."""
     from noisyneurosim.config import check
-    from noisyneurosim.neurosim import build_base, build_hardware, fetch, run_estimate, run_inference
+    from noisyneurosim.build import build_base, build_hardware
+    from noisyneurosim.fetch import fetch
+    from noisyneurosim.neurosim import run_estimate, run_inference
 
     studies = {"trivial": {"grid": {"clkFreq": [1e9 + 1e6 * i for i in range(n)]}, "seeds": [1]}}
     sweep = check(yaml.safe_load(workflow_config(repo, work, studies).read_text()))
@@ -221,7 +224,7 @@ def bench_aggregation(tmp: Path, sizes) -> None:
         record("aggregation", "skipped (../shared/neurosim/samples absent)", "< 30 s for 10,000", None)
         return
     from noisyneurosim.aggregate import collect
-    from noisyneurosim.neurosim import write_json
+    from noisyneurosim.files import write_json
     from noisyneurosim.parse import parse_hardware
 
     outputs = [(samples / f"{n}.stdout").read_text() for n in ("small_default", "small_layerbylayer",

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import PROJECT, base_config, git, make_standin, Workflow
-from noisyneurosim.neurosim import write_json
+from noisyneurosim.files import write_json
 from test_pipeline import ran
 
 GRID = {"faults": {"grid": {"vari": [0.0, 0.1, 0.2, 0.3]}, "seeds": [1]}}
@@ -136,6 +136,7 @@ def test_results_are_written_atomically(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_json(target, {"status": "ok", "big": "x" * 100000})
     assert json.loads(target.read_text()) == {"status": "ok"}  # the old result, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # and no temporary file left behind
 
 
 def _drifted_workflow(tmp_path, edit):

@@ -17,6 +17,7 @@ from pathlib import Path
 from .param_patch import UpstreamChanged
 
 ROOT = "Inference_pytorch"
+CORE = f"{ROOT}/NeuroSIM"
 
 
 @dataclass(frozen=True)

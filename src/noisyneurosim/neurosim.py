@@ -1,4 +1,4 @@
-"""Driving NeuroSim: fetch, build, run inference, run the hardware estimate.
+"""Running NeuroSim: inference (accuracy and layer traces), the hardware estimate, dataset staging.
 
 No shell is involved: every command is an argument list, so no value from
 the config is ever interpreted by a shell.
@@ -6,184 +6,16 @@ the config is ever interpreted by a shell.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
-import signal
-import subprocess
-import time
 from pathlib import Path
 
-from .adapt import ROOT, apply_adaptations, write_record
-from .files import atomic_write, write_json  # noqa: F401  (write_json: used by the rule scripts)
+from .adapt import ROOT
+from .files import atomic_write
 from .network import NetworkMismatch, resolve, write_rows
-from .param_patch import UpstreamChanged, patch_param_cpp, unified_diff
 from .parse import parse_accuracy, parse_hardware
-
-CORE = f"{ROOT}/NeuroSIM"
-
-
-def where() -> dict:
-    """Where this job ran: recorded with every result, so a user can see node, Slurm job and GPU."""
-    import socket
-
-    return {
-        "host": socket.gethostname(),
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID", ""),
-        "slurm_partition": os.environ.get("SLURM_JOB_PARTITION", ""),
-        "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
-        "modules": os.environ.get("LOADEDMODULES", ""),
-    }
-
-
-def _git(*args, cwd=None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None) -> str:
-    """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit."""
-    dest = Path(dest)
-    checkout = dest / "checkout"
-    if checkout.exists():
-        shutil.rmtree(checkout)
-    dest.mkdir(parents=True, exist_ok=True)
-    source = repo if repo else str(Path(path).expanduser().resolve())
-    is_git = repo is not None or subprocess.run(
-        ["git", "-C", source, "rev-parse", "--git-dir"], capture_output=True
-    ).returncode == 0  # a checkout or a bare mirror
-    if is_git:
-        # "--" ends options: a repository string can never be read as one.
-        _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout))
-        if commit:
-            # commit is a checked 40-hex hash, never an option
-            _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=checkout)
-        else:
-            _git("checkout", "--quiet", "HEAD", cwd=checkout)
-        head = _git("rev-parse", "HEAD", cwd=checkout)
-        if commit and head != commit:
-            raise RuntimeError(f"fetched commit {head} is not the pinned commit {commit}")
-    else:
-        shutil.copytree(source, checkout, symlinks=True)
-        head = commit or "unversioned"
-    applied = apply_adaptations(checkout, head)
-    check_param_names(checkout, head)
-    write_record(dest / "adaptations.json", head, applied)
-    return head
-
-
-def check_param_names(checkout: Path, commit: str) -> None:
-    """Every knob NoisyNeuroSIM may patch needs an unconditional assignment; stop before any build."""
-    from .knobs import PARAM_NAMES
-    from .param_patch import find_unconditional
-
-    path = Path(checkout) / CORE / "Param.cpp"
-    lines = path.read_text(errors="replace").splitlines(keepends=True)
-    missing = [name for name in PARAM_NAMES if find_unconditional(lines, name) is None]
-    if missing:
-        raise UpstreamChanged(
-            f"upstream changed: no unconditional assignment of {', '.join(missing)} "
-            f"in {CORE}/Param.cpp (commit {commit})"
-        )
-
-
-def _make(folder: Path, jobs: int, log) -> None:
-    result = subprocess.run(["make", f"-j{max(1, jobs)}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-    if result.returncode != 0 or not (folder / "main").is_file():
-        raise RuntimeError(f"make failed in {folder} with exit code {result.returncode}; see the build log")
-
-
-def build_base(checkout: Path, dest: Path, *, jobs: int = 1, log=None) -> None:
-    """Compile the unmodified C++ core once; hardware builds reuse its objects."""
-    dest = Path(dest)
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(Path(checkout) / CORE, dest, symlinks=True)
-    _make(dest, jobs, log)
-
-
-def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: int = 1, log=None) -> dict:
-    """Copy the base build (objects and times kept), patch Param.cpp, relink."""
-    started = time.monotonic()
-    dest = Path(dest)
-    staging = dest.with_name(dest.name + ".partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    shutil.copytree(base, staging, symlinks=True, copy_function=shutil.copy2)
-    param = staging / "Param.cpp"
-    with open(param, newline="") as fh:
-        original = fh.read()
-    try:
-        patched = patch_param_cpp(original, values, where=f"{CORE}/Param.cpp (commit {commit})")
-    except UpstreamChanged:
-        shutil.rmtree(staging)
-        raise
-    if patched != original:
-        param.write_text(patched, newline="")
-        # make decides by time: the patched file must be newer than its object
-        os.utime(param, None)
-        obj = staging / "Param.o"
-        if obj.exists():
-            t = param.stat().st_mtime - 1
-            os.utime(obj, (t, t))
-        # a value edit changes no #include: keep make from regenerating .depend over every source
-        depend = staging / ".depend"
-        if depend.exists():
-            t = param.stat().st_mtime + 1
-            os.utime(depend, (t, t))
-    _make(staging, jobs, log)
-    (staging / "Param.cpp.diff").write_text(unified_diff(original, patched), newline="")
-    for obj in staging.glob("*.o"):
-        obj.unlink()  # the base build keeps the objects; a hardware build needs only main
-    record = {"commit": commit, "param": values, "seconds": round(time.monotonic() - started, 3), "where": where()}
-    (staging / "build.json").write_text(json.dumps(record, indent=2, default=str))
-    if dest.exists():
-        shutil.rmtree(dest)
-    os.replace(staging, dest)
-    return record
-
-
-class Interrupted(RuntimeError):
-    """NeuroSim was killed from outside (Slurm, the OOM killer, a user): not a result, so no record."""
-
-
-_EXTERNAL_SIGNALS = {-signal.SIGKILL, -signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP}
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when the job process dies, so no NeuroSim run is orphaned."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def _run(cmd: list[str], *, cwd, env, timeout: float | None, stdout_path: Path, stderr_path: Path):
-    """Run cmd in its own process group; on timeout kill the whole group."""
-    started = time.monotonic()
-    stdout_path.parent.mkdir(parents=True, exist_ok=True)
-    stderr_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(stdout_path, "w") as out, open(stderr_path, "w") as err:
-        try:
-            proc = subprocess.Popen(
-                cmd, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True, preexec_fn=_die_with_parent
-            )
-        except OSError as exc:
-            return None, f"cannot start {cmd[0]!r}: {exc.strerror}", time.monotonic() - started
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return None, f"timed out after {timeout:g} s (killed)", time.monotonic() - started
-        except BaseException:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-    if code in _EXTERNAL_SIGNALS:
-        raise Interrupted(f"{cmd[0]} was killed by {signal.Signals(-code).name} from outside; not recorded")
-    return code, "", time.monotonic() - started
+from .process import run, where
 
 
 def prepare_workdir(checkout: Path, workdir: Path) -> None:
@@ -223,7 +55,7 @@ def run_inference(
         env["NNS_MAX_TEST_IMAGES"] = str(int(max_test_images))
     else:
         env.pop("NNS_MAX_TEST_IMAGES", None)
-    code, problem, seconds = _run(
+    code, problem, seconds = run(
         cmd, cwd=workdir, env=env, timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
     )
     text = stderr_path.read_text(errors="replace") + "\n" + stdout_path.read_text(errors="replace")
@@ -300,7 +132,7 @@ def run_estimate(
 
 def run_core(main: Path, network: Path, argv: list[str], workdir: Path, timeout, stdout_path: Path, stderr_path: Path) -> dict:
     cmd = [str(main), str(network), *argv]
-    code, problem, seconds = _run(
+    code, problem, seconds = run(
         cmd, cwd=workdir, env=dict(os.environ), timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
     )
     if problem:
@@ -329,7 +161,7 @@ def stage_dataset(
     elif dataset == "imagenet" and not (root / "imagenet").is_dir():
         raise RuntimeError(f"ImageNet cannot be downloaded; put it under {root / 'imagenet'}")
     loader = f"from models import dataset; dataset.get_{dataset}(batch_size=1)"
-    code, problem, _ = _run(
+    code, problem, _ = run(
         shlex.split(python) + ["-c", loader],
         cwd=Path(checkout) / ROOT,
         env=_dataset_env(root, download=download, synthetic=synthetic),

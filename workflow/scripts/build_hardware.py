@@ -4,7 +4,7 @@ setup(snakemake)
 import json
 from pathlib import Path
 
-from noisyneurosim.neurosim import build_hardware
+from noisyneurosim.build import build_hardware
 
 with open(snakemake.log.make, "a") as make_log:
     build_hardware(

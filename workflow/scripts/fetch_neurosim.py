@@ -3,7 +3,7 @@ from _adapter import setup
 log = setup(snakemake)
 from pathlib import Path
 
-from noisyneurosim.neurosim import fetch
+from noisyneurosim.fetch import fetch
 
 ns = snakemake.params.neurosim
 commit = fetch(

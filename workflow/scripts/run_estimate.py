@@ -4,7 +4,9 @@ setup(snakemake)
 import json
 from pathlib import Path
 
-from noisyneurosim.neurosim import run_estimate, where, write_json
+from noisyneurosim.files import write_json
+from noisyneurosim.neurosim import run_estimate
+from noisyneurosim.process import where
 
 accuracy = json.loads(Path(snakemake.input.accuracy).read_text())
 network = Path(snakemake.output.network)

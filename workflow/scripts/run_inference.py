@@ -4,7 +4,8 @@ setup(snakemake)
 import json
 from pathlib import Path
 
-from noisyneurosim.neurosim import run_inference, write_json
+from noisyneurosim.files import write_json
+from noisyneurosim.neurosim import run_inference
 
 args = json.loads(snakemake.params.args)
 result = run_inference(
