@@ -7,7 +7,7 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 sys.path.insert(0, f"{workflow.basedir}/src")
-from noisyneurosim import pipeline
+from noisyneurosim import paths, pipeline
 
 # The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
 # own rules) and then validated against the JSON schema, before any job exists.
@@ -20,6 +20,7 @@ SWEEP = pipeline.load_sweep(
     overrides=dict(workflow.config_settings.config),
     schema=f"{workflow.basedir}/workflow/schemas/config.schema.yaml",
 )
+SETTINGS = SWEEP.settings
 
 
 include: "workflow/rules/common.smk"
@@ -32,9 +33,9 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        runs="results/runs.csv",
-        layers="results/layers.csv",
-        summary="results/summary.csv",
-        summary_md="results/summary.md",
+        runs=paths.RUNS,
+        layers=paths.LAYERS,
+        summary=paths.SUMMARY,
+        summary_md=paths.SUMMARY_MD,
         plots=PLOTS,
-        config="results/config.yaml",
+        config=paths.CONFIG_RECORD,

@@ -135,7 +135,8 @@ def test_adding_one_value_reruns_only_the_new_points(make_workflow):
     wf = make_workflow({"grow": {"grid": {"vari": [0.0, 0.1]}, "seeds": [5]}})
     wf.run()
     first = wf.runs()
-    stamps = {p: p.stat().st_mtime_ns for p in (wf.workdir / "results").rglob("*.json")}
+    # every result of the old points (the sweep's own points table changes, of course)
+    stamps = {p: p.stat().st_mtime_ns for p in (wf.workdir / "results").rglob("*.json") if p.name != "points.json"}
     wf.config["studies"]["grow"]["grid"]["vari"].append(0.2)
     proc = wf.run()
     assert ran(proc, "run_inference") == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import paths
 from .config import Point, Sweep
 from .failures import explain
 from .files import atomic_write, read_json
@@ -22,15 +23,17 @@ LAYER_METRICS = (
 )
 
 
-def point_paths(p: Point) -> dict:
-    return {
-        "accuracy": Path(f"results/inference/{p.acc_id}/accuracy.json"),
-        "estimate": Path(f"results/estimates/{p.acc_id}/{p.hw_id}.json"),
-        "build": Path(f"results/builds/{p.hw_id}/build.json"),
-        "inference_log": f"results/logs/inference/{p.acc_id}.stderr",
-        "estimate_log": f"results/logs/estimate/{p.acc_id}/{p.hw_id}.stdout",
-        "build_dir": f"results/builds/{p.hw_id}",
-    }
+SWEPT_SEPARATOR = ";"
+
+
+def encode_swept(swept) -> str:
+    """A study's axes in one table cell, in the order the user wrote them."""
+    return SWEPT_SEPARATOR.join(swept)
+
+
+def decode_swept(cell) -> list[str]:
+    # a study of one setting has no axes (an empty cell, read back as NaN)
+    return [k for k in cell.split(SWEPT_SEPARATOR) if k] if isinstance(cell, str) else []
 
 
 def _where(job: str, result: dict) -> dict:
@@ -55,7 +58,7 @@ def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]
 
     marks = {}
     for model in reproducibility_pairs(sweep):
-        record = read_json(base / f"results/reproducibility/{model}.json")
+        record = read_json(base / paths.REPRODUCIBILITY.format(model=model))
         if record is None:
             marks[model] = ("not checked", "the check has not run yet")
         elif not record.get("checked"):
@@ -66,10 +69,10 @@ def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]
 
 
 def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> tuple[dict, list[dict]]:
-    paths = point_paths(p)
-    acc = read_json(base / paths["accuracy"])
-    est = read_json(base / paths["estimate"])
-    build = read_json(base / paths["build"]) or {}
+    files = paths.point_files(p.acc_id, p.hw_id)
+    acc = read_json(base / files["accuracy"])
+    est = read_json(base / files["estimate"])
+    build = read_json(base / files["build"]) or {}
     if acc is None:
         status, reason = "missing", "no inference result on disk (not run yet, or the job did not finish)"
     elif acc.get("status") != "ok":
@@ -99,7 +102,7 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
         row[name] = p.knobs[name]
     row.update(
         {
-            "swept": ";".join(p.swept),
+            "swept": encode_swept(p.swept),
             "acc_id": p.acc_id,
             "hw_id": p.hw_id,
             "inference_seconds": acc.get("seconds"),
@@ -107,9 +110,9 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
             "build_seconds": build.get("seconds"),
             **_where("inference", acc),
             **_where("estimate", est or {}),
-            "inference_log": paths["inference_log"],
-            "estimate_log": paths["estimate_log"],
-            "build_dir": paths["build_dir"],
+            "inference_log": files["inference_log"],
+            "estimate_log": files["estimate_log"],
+            "build_dir": files["build_dir"],
             "neurosim_commit": commit,
         }
     )
@@ -121,7 +124,7 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
 
 
 def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataFrame]:
-    commit = read_json(base / f"resources/neurosim/{sweep.commit}/adaptations.json") or {}
+    commit = read_json(base / paths.ADAPTATIONS.format(commit=sweep.commit)) or {}
     commit = commit.get("commit", sweep.commit)
     marks = reproducibility_marks(sweep, base)
     rows, layers = [], []

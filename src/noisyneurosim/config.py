@@ -22,12 +22,17 @@ from .knobs import (
     COUPLINGS,
     INFERENCE_NAMES,
     KNOBS,
+    MODEL_DATASETS,
+    NOT_KNOBS,
     PARAM,
     PARAM_NAMES,
-    SUPPORTED_TECHNODES,
+    REJECTION_NOTES,
+    TEST_IMAGES,
     coupled_value,
     values_agree,
 )
+from .rules import point_rules, point_warnings
+from .settings import COST_KEYS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
 
 TOP_LEVEL_KEYS = {
     "neurosim": "where NeuroSim comes from (repo + commit, or path)",
@@ -40,13 +45,11 @@ TOP_LEVEL_KEYS = {
     "studies": "named studies",
 }
 STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description"}
-NEUROSIM_KEYS = {"repo", "commit", "path", "correct_network", "check_reproducible"}
-PYTHON_KEYS = {"command", "envmodules", "conda"}
-DATASET_KEYS = {"root", "download", "synthetic", "synthetic_test_images"}
-SYNTHETIC_TEST_IMAGES = 100  # default size of a synthetic test set (datasets.synthetic)
-SYNTHETIC_DATASETS = ("cifar10", "cifar100")
-TIMEOUT_KEYS = {"inference", "estimate", "build"}
-COST_KEYS = {"gpu_seconds_per_image", "cpu_seconds_per_estimate"}
+NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
+PYTHON_KEYS = set(SECTION_KEYS["python"])
+DATASET_KEYS = set(SECTION_KEYS["datasets"])
+TIMEOUT_KEYS = set(SECTION_KEYS["timeouts"])
+BOOLEAN_KEYS = {s: [k for k, v in keys.items() if v.get("type") == "boolean"] for s, keys in SECTION_KEYS.items()}
 
 FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # https://host/owner/name(.git) or git@host:owner/name(.git); nothing else reaches git.
@@ -59,10 +62,6 @@ SAFE_WORD = re.compile(r"^[A-Za-z0-9_./+=:@~-]+$")
 SAFE_PATH = re.compile(r"^[^\x00-\x1f\x7f]+$")
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-TEST_IMAGES = {"cifar10": 10000, "cifar100": 10000, "imagenet": 50000}
-MODEL_DATASETS = {"VGG8": ("cifar10",), "DenseNet40": ("cifar10",), "ResNet18": ("imagenet",)}
-# Knobs whose effect on accuracy exists only in VGG8 + WAGE + inference 1.
-CROSSBAR_ONLY_KNOBS = ("vari", "onoffratio", "cellBit", "subArray", "parallelRead")
 
 
 class ConfigError(Exception):
@@ -76,23 +75,42 @@ class ConfigError(Exception):
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Point:
     study: str
     point_id: str
     seed: int
     knobs: dict  # every knob, resolved and coupled
     swept: tuple  # knobs that vary within the study
-    acc_id: str = ""
-    hw_id: str = ""
+    acc_id: str  # the inference run it needs
+    hw_id: str  # the build it needs
+
+    @classmethod
+    def make(cls, study: str, seed: int, knobs: dict, swept: tuple, run_identity: dict) -> Point:
+        args = {**{k: knobs[k] for k in INFERENCE_NAMES}, "seed": seed}
+        return cls(
+            study=study,
+            point_id=_stable_hash("p", {"knobs": knobs, "seed": seed}),
+            seed=seed,
+            knobs=knobs,
+            swept=tuple(swept),
+            acc_id=_stable_hash("a", {"args": args, **run_identity}),
+            hw_id=_stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": run_identity["commit"]}),
+        )
 
     def inference_args(self) -> dict:
-        args = {k: self.knobs[k] for k in INFERENCE_NAMES}
-        args["seed"] = self.seed
-        return args
+        return {**{k: self.knobs[k] for k in INFERENCE_NAMES}, "seed": self.seed}
 
     def param_values(self) -> dict:
         return {k: self.knobs[k] for k in PARAM_NAMES}
+
+    def as_record(self) -> dict:
+        return {"study": self.study, "point_id": self.point_id, "seed": self.seed, "knobs": self.knobs,
+                "swept": list(self.swept), "acc_id": self.acc_id, "hw_id": self.hw_id}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Point:
+        return cls(**{**record, "swept": tuple(record["swept"])})
 
 
 @dataclass
@@ -100,11 +118,12 @@ class Sweep:
     config: dict
     source: str
     points: list[Point]
+    settings: Settings = field(default_factory=Settings)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def commit(self) -> str:
-        return source_commit(self.config)
+        return self.settings.commit
 
     def accuracy_settings(self) -> dict[str, Point]:
         return {p.acc_id: p for p in self.points}
@@ -114,11 +133,6 @@ class Sweep:
 
     def estimates(self) -> dict[tuple[str, str], Point]:
         return {(p.acc_id, p.hw_id): p for p in self.points}
-
-
-def source_commit(config: dict) -> str:
-    ns = config.get("neurosim", {})
-    return ns.get("commit") or "local"
 
 
 def _did_you_mean(word: str, options) -> str:
@@ -197,10 +211,8 @@ def coerce_knob(name: str, value: Any) -> tuple[Any, str | None]:
         if not isinstance(value, int):
             return None, f"must be an integer ({allowed}), got {value!r}"
     if knob.choices and value not in knob.choices:
-        extra = ""
-        if name == "technode":
-            extra = "; NeuroSim exits with code 255 and prints nothing for other nodes"
-        return None, f"{value!r} is not one of {allowed}{extra}"
+        note = f"; {REJECTION_NOTES[name]}" if name in REJECTION_NOTES else ""
+        return None, f"{value!r} is not one of {allowed}{note}"
     if knob.minimum is not None and value < knob.minimum:
         return None, f"{value!r} is below the minimum {knob.minimum:g}"
     if knob.maximum is not None and value > knob.maximum:
@@ -221,9 +233,7 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
     for name, value in mapping.items():
         key = f"{where}.{name}"
         if name not in KNOBS:
-            hint = _did_you_mean(name, KNOBS)
-            if name in ("numRowSubArray", "seed"):
-                hint = " (set by subArray)" if name == "numRowSubArray" else " (use the study's seeds list)"
+            hint = f" ({NOT_KNOBS[name]})" if name in NOT_KNOBS else _did_you_mean(name, KNOBS)
             problems.append(f"{key}: unknown knob{hint}")
             continue
         if lists:
@@ -309,63 +319,6 @@ def _check_positive_number(where: str, value: Any, problems: list[str], *, integ
         problems.append(f"{where} = {value!r}: must be {kind}")
 
 
-def point_rules(knobs: dict) -> list[tuple[str, str]]:
-    """NeuroSim's own rules (NOTES.md, 'Settings NeuroSim rejects'): (key, message)."""
-    out = []
-    tn = knobs["technode"]
-    if knobs["memcelltype"] == 2 and tn < 22:
-        out.append(("technode", f"RRAM (memcelltype 2) is not supported below 22 nm, got technode {tn}"))
-    if knobs["deviceroadmap"] == 1 and tn <= 14:
-        out.append(("deviceroadmap", f"the HP roadmap is not supported at 14 nm and below (technode {tn})"))
-    if knobs["temp"] != 300 and tn <= 14:
-        out.append(("temp", f"temp must be 300 K at 14 nm and below (technode {tn}), got {knobs['temp']}"))
-    cb, ww = knobs["cellBit"], knobs["wl_weight"]
-    if cb > ww:
-        out.append(("cellBit", f"cellBit {cb} exceeds wl_weight {ww}"))
-    elif ww % cb:
-        out.append(("cellBit", f"cellBit {cb} does not divide wl_weight {ww}; the accuracy side slices weights by wl_weight/cellBit"))
-    if knobs["parallelRead"] > knobs["subArray"]:
-        out.append(("parallelRead", f"parallelRead {knobs['parallelRead']} exceeds subArray {knobs['subArray']}"))
-    elif cb > 1 and knobs["parallelRead"] != knobs["subArray"]:
-        out.append(("parallelRead", f"cellBit {cb} > 1 needs parallelRead == subArray ({knobs['parallelRead']} != {knobs['subArray']})"))
-    ds, model = knobs["dataset"], knobs["model"]
-    if ds not in MODEL_DATASETS[model]:
-        out.append(("dataset", f"{model} ships a checkpoint for {', '.join(MODEL_DATASETS[model])}, not {ds}"))
-    if model == "ResNet18" and knobs["mode"] != "FP":
-        out.append(("mode", "ResNet18 has only an FP checkpoint; use mode FP"))
-    return out
-
-
-def point_warnings(knobs: dict, swept: tuple) -> list[tuple[str, str]]:
-    out = []
-    no_crossbar = knobs["model"] != "VGG8" or knobs["mode"] == "FP" or knobs["inference"] == 0
-    if no_crossbar:
-        why = (
-            "inference is 0"
-            if knobs["inference"] == 0
-            else f"{knobs['model']} in {knobs['mode']} mode models only quantisation and one ADC step"
-        )
-        for name in CROSSBAR_ONLY_KNOBS:
-            if name in swept:
-                out.append((name, f"{name} is swept but cannot change accuracy here ({why})"))
-    if knobs["memcelltype"] == 1 and "cellBit" in swept:
-        out.append(("cellBit", "cellBit is swept on SRAM; NeuroSim's hardware model always uses 1-bit SRAM cells"))
-    if knobs["memcelltype"] == 2 and knobs["operationmode"] == 1:
-        out.append(("operationmode", "RRAM with operationmode 1 can exit 0 with inf/nan results (recorded as failed)"))
-    if not knobs["synchronous"]:
-        out.append(("synchronous", "synchronous = false can exit 0 with inf/nan results (recorded as failed)"))
-    if knobs["model"] == "DenseNet40" and knobs["novelMapping"] and knobs["operationmode"] in (1, 2):
-        # NeuroSim's floorplan: novel-mapped layers need 2^ceil(log2(columns)) >= 2 x subArray; the corrected
-        # DenseNet40's widest 3x3 layer has 12 output channels x ceil(wl_weight / cellBit) columns
-        cell_bits = 1 if knobs["memcelltype"] == 1 else knobs["cellBit"]
-        limit = 2 ** math.ceil(math.log2(12 * math.ceil(knobs["wl_weight"] / cell_bits))) // 2
-        if knobs["subArray"] > limit:
-            out.append(("subArray", f"DenseNet40 (network corrected, novelMapping) fits sub-arrays of at most {limit} "
-                                    f"rows here; NeuroSim stops with 'SubArray Size is too large' for subArray "
-                                    f"{knobs['subArray']}"))
-    return out
-
-
 def _stable_hash(prefix: str, payload: dict) -> str:
     text = json.dumps(payload, sort_keys=True, default=repr)
     return prefix + hashlib.sha1(text.encode()).hexdigest()[:10]
@@ -376,10 +329,8 @@ def load(path: str | Path, *, base: Path | None = None) -> Sweep:
     return check(data, source=str(path), base=base or Path.cwd())
 
 
-def check(config: dict, *, source: str = "config", base: Path | None = None) -> Sweep:
-    """Validate a config mapping and expand it into points; raise ConfigError."""
-    base = base or Path.cwd()
-    problems: list[str] = []
+def _check_settings(config: dict, problems: list[str], base: Path) -> None:
+    """Everything but the knobs: where NeuroSim and the data come from, limits, the cost table."""
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             problems.append(f"{key}: unknown top-level key{_did_you_mean(key, TOP_LEVEL_KEYS)}")
@@ -404,13 +355,11 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     ds = _check_section("datasets", config.get("datasets"), DATASET_KEYS, problems)
     if "root" in ds and (not isinstance(ds["root"], str) or not SAFE_PATH.match(ds["root"])):
         problems.append(f"datasets.root = {ds['root']!r}: must be a folder path (no control characters)")
-    for key in ("download", "synthetic"):
-        if key in ds and not isinstance(ds[key], bool):
-            problems.append(f"datasets.{key} = {ds[key]!r}: must be true or false")
+    for where, section in (("datasets", ds), ("neurosim", ns)):
+        for key in BOOLEAN_KEYS[where]:
+            if key in section and not isinstance(section[key], bool):
+                problems.append(f"{where}.{key} = {section[key]!r}: must be true or false")
     _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
-    for key in ("correct_network", "check_reproducible"):
-        if key in ns and not isinstance(ns[key], bool):
-            problems.append(f"neurosim.{key} = {ns[key]!r}: must be true or false")
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
     for key, value in timeouts.items():
@@ -427,11 +376,80 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         for key, value in entry.items():
             _check_positive_number(f"cost.{model}.{key}", value, problems)
 
+
+def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dict], list[str], list[int], list]:
+    """A study's knob combinations (grid, then explicit points), its named axes, seeds and decoupled knobs."""
+    if "description" in spec and not isinstance(spec["description"], str):
+        problems.append(f"{where}.description = {spec['description']!r}: must be text")
+    grid = _check_knob_map(f"{where}.grid", spec.get("grid"), problems, lists=True)
+    explicit = []
+    raw_points = spec.get("points")
+    if raw_points is not None and not isinstance(raw_points, list):
+        problems.append(f"{where}.points: must be a list of knob mappings, got {raw_points!r}")
+    elif raw_points is not None:
+        if not raw_points:
+            problems.append(f"{where}.points: empty list; remove it or give points")
+        for i, item in enumerate(raw_points):
+            explicit.append(_check_knob_map(f"{where}.points[{i}]", item, problems, lists=False))
+    if "grid" in spec and not spec.get("grid"):
+        problems.append(f"{where}.grid: empty grid; give at least one knob with values")
+    seeds = spec.get("seeds", list(DEFAULT_SEEDS))
+    if not isinstance(seeds, list) or not seeds:
+        problems.append(f"{where}.seeds = {seeds!r}: must be a non-empty list of integers")
+        seeds = []
+    else:
+        for i, s in enumerate(seeds):
+            if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+                problems.append(f"{where}.seeds[{i}] = {s!r}: seeds are non-negative integers")
+        if len(set(map(repr, seeds))) != len(seeds):
+            problems.append(f"{where}.seeds = {seeds!r}: repeated seed")
+        seeds = [s for s in seeds if isinstance(s, int) and not isinstance(s, bool)]
+    decouple = spec.get("decouple", [])
+    if not isinstance(decouple, list) or any(d not in COUPLINGS for d in decouple):
+        problems.append(f"{where}.decouple = {decouple!r}: a list of {', '.join(COUPLINGS)}")
+        decouple = []
+    combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())] if grid else []
+    combos += explicit
+    if not combos and "grid" not in spec and raw_points is None:
+        combos = [{}]  # a study of the defaults alone
+    # the study's axes in the order the user wrote them: grid first, then explicit points
+    named = list(dict.fromkeys([*grid, *(k for c in explicit for k in c)]))
+    return combos, named, seeds, decouple
+
+
+def _resolve_point(label: str, where: str, combo: dict, defaults: dict, decouple: list, problems: list[str]) -> dict:
+    """Every knob of one combination: catalogue defaults, then `defaults`, then the combination; coupled."""
+    given = {**defaults, **combo}
+    knobs = {name: knob.default for name, knob in KNOBS.items()}
+    knobs.update(given)
+    for acc_knob, hw_knob in COUPLINGS.items():
+        if acc_knob in decouple:
+            continue
+        wanted = coupled_value(acc_knob, knobs)
+        if hw_knob in given and not values_agree(given[hw_knob], wanted):
+            problems.append(
+                f"{label}: {hw_knob} = {given[hw_knob]!r} disagrees with {acc_knob} = {knobs[acc_knob]!r} "
+                f"(which sets {hw_knob} = {wanted!r}); drop {hw_knob} or add {acc_knob} to {where}.decouple"
+            )
+        knobs[hw_knob] = wanted
+    return knobs
+
+
+def check(config: dict, *, source: str = "config", base: Path | None = None) -> Sweep:
+    """Validate a config mapping and expand it into points, once; raise ConfigError with every problem."""
+    base = base or Path.cwd()
+    problems: list[str] = []
+    _check_settings(config, problems, base)
     defaults = _check_knob_map("defaults", config.get("defaults"), problems, lists=False)
     studies = config.get("studies")
     if not isinstance(studies, dict) or not studies:
         problems.append(f"studies: must be a non-empty mapping of study names, got {studies!r}")
         studies = {}
+    settings = Settings.from_config(config) if not problems else Settings()
+    # what else decides an inference run's outcome besides its arguments
+    run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
+    if settings.synthetic_test_images:
+        run_identity["synthetic_test_images"] = settings.synthetic_test_images  # other images: another run
 
     points: list[Point] = []
     warns: list[str] = []
@@ -441,104 +459,35 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
             continue
         spec = _check_section(where, spec, STUDY_KEYS, problems)
-        if "description" in spec and not isinstance(spec["description"], str):
-            problems.append(f"{where}.description = {spec['description']!r}: must be text")
-        grid = _check_knob_map(f"{where}.grid", spec.get("grid"), problems, lists=True)
-        explicit = []
-        raw_points = spec.get("points")
-        if raw_points is not None and not isinstance(raw_points, list):
-            problems.append(f"{where}.points: must be a list of knob mappings, got {raw_points!r}")
-        elif raw_points is not None:
-            if not raw_points:
-                problems.append(f"{where}.points: empty list; remove it or give points")
-            for i, item in enumerate(raw_points):
-                explicit.append(_check_knob_map(f"{where}.points[{i}]", item, problems, lists=False))
-        if "grid" in spec and not spec.get("grid"):
-            problems.append(f"{where}.grid: empty grid; give at least one knob with values")
-        seeds = spec.get("seeds", [117])
-        if not isinstance(seeds, list) or not seeds:
-            problems.append(f"{where}.seeds = {seeds!r}: must be a non-empty list of integers")
-            seeds = []
-        else:
-            for i, s in enumerate(seeds):
-                if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-                    problems.append(f"{where}.seeds[{i}] = {s!r}: seeds are non-negative integers")
-            if len(set(map(repr, seeds))) != len(seeds):
-                problems.append(f"{where}.seeds = {seeds!r}: repeated seed")
-        decouple = spec.get("decouple", [])
-        if not isinstance(decouple, list) or any(d not in COUPLINGS for d in decouple):
-            problems.append(f"{where}.decouple = {decouple!r}: a list of {', '.join(COUPLINGS)}")
-            decouple = []
-
-        combos = []
-        if grid:
-            names = list(grid)
-            combos += [dict(zip(names, vals)) for vals in itertools.product(*grid.values())]
-        combos += explicit
-        if not combos and "grid" not in spec and raw_points is None:
-            combos = [{}]  # a study of the defaults alone
-        # the study's axes in the order the user wrote them: grid first, then explicit points
-        named = list(dict.fromkeys([*grid, *(k for c in explicit for k in c)]))
+        combos, named, seeds, decouple = _study_combos(where, spec, problems)
         swept = tuple(k for k in named if len({repr(c.get(k, defaults.get(k))) for c in combos}) > 1)
         seen_here: set = set()
         for ci, combo in enumerate(combos):
-            given = {**defaults, **combo}
-            knobs = {name: knob.default for name, knob in KNOBS.items()}
-            knobs.update(given)
             label = f"{where} point {ci + 1} ({', '.join(f'{k}={v}' for k, v in combo.items()) or 'defaults'})"
-            for acc_knob, hw_knob in COUPLINGS.items():
-                if acc_knob in decouple:
-                    continue
-                wanted = coupled_value(acc_knob, knobs)
-                if hw_knob in given and not values_agree(given[hw_knob], wanted):
-                    problems.append(
-                        f"{label}: {hw_knob} = {given[hw_knob]!r} disagrees with {acc_knob} = {knobs[acc_knob]!r} "
-                        f"(which sets {hw_knob} = {wanted!r}); drop {hw_knob} or add {acc_knob} to {where}.decouple"
-                    )
-                knobs[hw_knob] = wanted
+            knobs = _resolve_point(label, where, combo, defaults, decouple, problems)
             for key, msg in point_rules(knobs):
                 problems.append(f"{label}: {key} = {knobs[key]!r}: {msg}")
-            if ds.get("synthetic") and knobs["dataset"] not in SYNTHETIC_DATASETS:
+            if settings.synthetic_test_images and knobs["dataset"] not in SYNTHETIC_DATASETS:
                 problems.append(
                     f"{label}: dataset = {knobs['dataset']!r}: datasets.synthetic generates "
                     f"{' and '.join(SYNTHETIC_DATASETS)} test sets only"
                 )
-            for key, msg in point_warnings(knobs, swept):
-                text = f"{where}: {msg}"
-                if text not in warns:
-                    warns.append(text)
+            for _, msg in point_warnings(knobs, swept):
+                if f"{where}: {msg}" not in warns:
+                    warns.append(f"{where}: {msg}")
             for seed in seeds:
-                if not isinstance(seed, int) or isinstance(seed, bool):
-                    continue
-                pid = _stable_hash("p", {"knobs": knobs, "seed": seed})
-                if pid in seen_here:
+                point = Point.make(study, seed, knobs, swept, run_identity)
+                if point.point_id in seen_here:
                     problems.append(f"{label}: duplicates an earlier point of {study} (seed {seed})")
                     continue
-                seen_here.add(pid)
-                points.append(Point(study=study, point_id=pid, seed=seed, knobs=knobs, swept=swept))
+                seen_here.add(point.point_id)
+                points.append(point)
     if problems:
         raise ConfigError([f"{source}: {p}" for p in problems])
-
-    commit = source_commit(config)
-    limit = config.get("max_test_images")
-    synthetic = synthetic_test_images(config)
-    for p in points:
-        acc = p.inference_args()
-        identity = {"args": acc, "commit": commit, "max_test_images": limit}
-        if synthetic:
-            identity["synthetic_test_images"] = synthetic  # other images: another run
-        p.acc_id = _stable_hash("a", identity)
-        p.hw_id = _stable_hash("h", {"param": p.param_values(), "commit": commit})
-    return Sweep(config=config, source=source, points=points, warnings=warns)
+    return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns)
 
 
-def synthetic_test_images(config: dict) -> int:
-    """How many synthetic test images the config asks for; 0 when it uses the real dataset."""
-    ds = config.get("datasets") or {}
-    return int(ds.get("synthetic_test_images", SYNTHETIC_TEST_IMAGES)) if ds.get("synthetic") else 0
-
-
-def test_images(point: Point, config: dict) -> int:
-    full = synthetic_test_images(config) or TEST_IMAGES[point.knobs["dataset"]]
-    limit = config.get("max_test_images")
-    return min(full, limit) if limit else full
+def test_images(point: Point, settings: Settings) -> int:
+    """How many test images one inference run of this point evaluates."""
+    full = settings.synthetic_test_images or TEST_IMAGES[point.knobs["dataset"]]
+    return min(full, settings.max_test_images) if settings.max_test_images else full

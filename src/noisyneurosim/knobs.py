@@ -18,6 +18,16 @@ PARAM = "param"
 
 SUPPORTED_TECHNODES = (130, 90, 65, 45, 32, 22, 14, 10, 7, 5, 3, 2, 1)
 
+# Catalogue facts about models and datasets (NeuroSim's shipped checkpoints and loaders).
+MODEL_DATASETS = {"VGG8": ("cifar10",), "DenseNet40": ("cifar10",), "ResNet18": ("imagenet",)}
+TEST_IMAGES = {"cifar10": 10000, "cifar100": 10000, "imagenet": 50000}
+# Knobs whose effect on accuracy exists only in VGG8 + WAGE + inference 1.
+CROSSBAR_ONLY_KNOBS = ("vari", "onoffratio", "cellBit", "subArray", "parallelRead")
+# Names users reach for that are not knobs, and what to use instead.
+NOT_KNOBS = {"numRowSubArray": "set by subArray", "seed": "use the study's seeds list"}
+# Said after a rejected value of these knobs: what NeuroSim itself would do with it.
+REJECTION_NOTES = {"technode": "NeuroSim exits with code 255 and prints nothing for other nodes"}
+
 
 @dataclass(frozen=True)
 class Knob:

@@ -7,15 +7,11 @@ import sys
 from pathlib import Path
 
 from . import config as cfg
+from . import paths
 from .config import Point, Sweep
+from .files import atomic_write
 
 DEFAULT_CONFIG = "config/sweep.yaml"
-DEFAULT_COST = {
-    # seconds per test image on one GPU; seconds per hardware estimate on one core (NOTES.md)
-    "VGG8": {"gpu_seconds_per_image": 0.3, "cpu_seconds_per_estimate": 200},
-    "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 130},
-    "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600},
-}
 
 
 def config_file(given: list | tuple, overrides: dict | None = None, default: str = DEFAULT_CONFIG) -> str:
@@ -49,56 +45,10 @@ def load_sweep(config: dict, path: str, overrides: dict | None = None, schema: s
     return sweep
 
 
-def source_dir(sweep: Sweep) -> str:
-    return f"resources/neurosim/{sweep.commit}"
-
-
-def synthetic(sweep: Sweep) -> int:
-    """How many synthetic test images to generate; 0: the real dataset (datasets.synthetic)."""
-    return cfg.synthetic_test_images(sweep.config)
-
-
-def data_root(sweep: Sweep) -> str:
-    root = sweep.config.get("datasets", {}).get("root", "resources/datasets")
-    # a synthetic set never shares a folder with the real one
-    return f"{root}/synthetic" if synthetic(sweep) else root
-
-
-def correct_network(sweep: Sweep) -> bool:
-    return bool(sweep.config.get("neurosim", {}).get("correct_network", True))
-
-
-def reproducibility_pairs(sweep: Sweep) -> dict[str, tuple[str, str]]:
-    """The estimate run twice per model: that of the model's first point (none when the guard is off)."""
-    if not sweep.config.get("neurosim", {}).get("check_reproducible", True):
-        return {}
-    pairs: dict[str, tuple[str, str]] = {}
-    for p in sweep.points:
-        pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
-    return pairs
-
-
-def reproducibility_files(sweep: Sweep) -> list[str]:
-    return [f"results/reproducibility/{model}.json" for model in sorted(reproducibility_pairs(sweep))]
-
-
-def timeout(sweep: Sweep, what: str, default: float) -> float:
-    return float(sweep.config.get("timeouts", {}).get(what, default))
-
-
-def python_command(sweep: Sweep) -> str:
-    return sweep.config.get("python", {}).get("command", "python")
-
-
 def neurosim_conda(sweep: Sweep, basedir: str) -> str:
     """The conda environment file for NeuroSim's Python, absolute (relative paths: to the workflow)."""
-    given = sweep.config.get("python", {}).get("conda", "workflow/envs/neurosim.yaml")
-    path = Path(given)
+    path = Path(sweep.settings.conda)
     return str(path if path.is_absolute() else Path(basedir) / path)
-
-
-def neurosim_modules(sweep: Sweep) -> list[str]:
-    return list(sweep.config.get("python", {}).get("envmodules", []))
 
 
 def inference_params(point: Point) -> str:
@@ -110,26 +60,63 @@ def param_params(point: Point) -> str:
 
 
 def estimate_files(sweep: Sweep) -> list[str]:
-    return sorted({f"results/estimates/{p.acc_id}/{p.hw_id}.json" for p in sweep.points})
+    return sorted({paths.ESTIMATE.format(acc=p.acc_id, hw=p.hw_id) for p in sweep.points})
 
 
 def accuracy_files(sweep: Sweep) -> list[str]:
-    return sorted({f"results/inference/{p.acc_id}/accuracy.json" for p in sweep.points})
+    return sorted({paths.ACCURACY.format(acc=p.acc_id) for p in sweep.points})
+
+
+def build_records(sweep: Sweep) -> list[str]:
+    return sorted({paths.BUILD_RECORD.format(hw=p.hw_id) for p in sweep.points})
+
+
+def reproducibility_pairs(sweep: Sweep) -> dict[str, tuple[str, str]]:
+    """The estimate run twice per model: that of the model's first point (none when the guard is off)."""
+    if not sweep.settings.check_reproducible:
+        return {}
+    pairs: dict[str, tuple[str, str]] = {}
+    for p in sweep.points:
+        pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
+    return pairs
+
+
+def reproducibility_files(sweep: Sweep) -> list[str]:
+    return [paths.REPRODUCIBILITY.format(model=model) for model in sorted(reproducibility_pairs(sweep))]
 
 
 def plot_targets(sweep: Sweep) -> list[str]:
     from .figures import applicable
 
     axes = {p.study: p.swept for p in sweep.points}
-    return [f"results/plots/{study}/{kind}" for study, swept in axes.items() for kind in applicable(swept)]
+    return [paths.PLOTS.format(study=study, kind=kind) for study, swept in axes.items() for kind in applicable(swept)]
+
+
+def write_points(sweep: Sweep, path: str = paths.POINTS) -> None:
+    """The expanded sweep, for the jobs that need every point (collecting the tables): they read it
+    instead of checking the config again. Rewritten only when it changes, so that an unchanged sweep
+    reruns nothing."""
+    text = json.dumps({"source": sweep.source, "config": sweep.config,
+                       "points": [p.as_record() for p in sweep.points]}, sort_keys=True) + "\n"
+    target = Path(path)
+    if not target.exists() or target.read_text() != text:
+        atomic_write(target, text)
+
+
+def read_points(path: str | Path = paths.POINTS) -> Sweep:
+    from .settings import Settings
+
+    data = json.loads(Path(path).read_text())
+    points = [Point.from_record(r) for r in data["points"]]
+    return Sweep(data["config"], data["source"], points, Settings.from_config(data["config"]))
 
 
 def plan(sweep: Sweep) -> dict:
     acc = sweep.accuracy_settings()
     estimates = sweep.estimates()
-    cost = {**DEFAULT_COST, **(sweep.config.get("cost") or {})}
+    cost = sweep.settings.cost
     gpu_seconds = sum(
-        cfg.test_images(p, sweep.config) * cost[p.knobs["model"]]["gpu_seconds_per_image"] for p in acc.values()
+        cfg.test_images(p, sweep.settings) * cost[p.knobs["model"]]["gpu_seconds_per_image"] for p in acc.values()
     )
     cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
     guard = reproducibility_pairs(sweep)

@@ -19,6 +19,7 @@ import seaborn as sns  # noqa: E402
 
 from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: E402,F401
 from .knobs import INFERENCE_NAMES, KNOBS, display, label  # noqa: E402
+from .aggregate import decode_swept  # noqa: E402
 from .summary import describe_setting, pareto_front  # noqa: E402
 
 METRICS = {
@@ -70,7 +71,7 @@ sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
 
 def swept_knobs(runs: pd.DataFrame) -> list[str]:
     """The study's axes in the order the user wrote them (the runs table's 'swept' column)."""
-    named = [k for s in runs["swept"].dropna().astype(str) for k in s.split(";") if k]
+    named = [k for cell in runs["swept"] for k in decode_swept(cell)]
     return [k for k in dict.fromkeys(named) if k in KNOBS]
 
 

@@ -11,9 +11,37 @@ DEFAULT_COST = {
     "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 60},
     "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600},
 }
+COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 DEFAULT_TIMEOUTS = {"inference": 86400.0, "estimate": 7200.0, "build": 1800.0}
 DEFAULT_SEEDS = (117,)
 SYNTHETIC_TEST_IMAGES = 100
+SYNTHETIC_DATASETS = ("cifar10", "cifar100")
+
+_BOOL = {"type": "boolean"}
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+# The keys of each settings section with the JSON-schema type of their value: the config checks take
+# the key names from here, the generated schema the types (config/README.md describes each).
+SECTION_KEYS = {
+    "neurosim": {
+        "repo": {"type": "string"},
+        "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+        "path": {"type": "string"},
+        "correct_network": _BOOL,
+        "check_reproducible": _BOOL,
+    },
+    "python": {
+        "command": {"type": "string", "minLength": 1},
+        "envmodules": {"type": "array", "items": {"type": "string"}},
+        "conda": {"type": "string"},
+    },
+    "datasets": {
+        "root": {"type": "string", "minLength": 1},
+        "download": _BOOL,
+        "synthetic": _BOOL,
+        "synthetic_test_images": {"type": "integer", "minimum": 1},
+    },
+    "timeouts": {key: _POSITIVE for key in DEFAULT_TIMEOUTS},
+}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .aggregate import failure_log
+from .aggregate import decode_swept, failure_log
 from .knobs import KNOBS, display
 
 # Chip-level metrics summarised, with the direction that is better.
@@ -109,9 +109,7 @@ def pareto_front(df: pd.DataFrame, x: str = "tops_per_w_mean", y: str = "accurac
 
 
 def describe_setting(row: pd.Series) -> str:
-    value = row.get("swept")
-    # a study of one setting has no axes (an empty cell, read back as NaN)
-    swept = [k for k in value.split(";") if k] if isinstance(value, str) else []
+    swept = decode_swept(row.get("swept"))
     if not swept:
         return "defaults"
     return ", ".join(f"{k}={display(k, row[k])}" for k in swept)

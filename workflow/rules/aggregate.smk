@@ -3,31 +3,31 @@
 
 rule collect_results:
     input:
+        points=paths.POINTS,
         accuracy=pipeline.accuracy_files(SWEEP),
         estimates=pipeline.estimate_files(SWEEP),
-        builds=expand("results/builds/{hw}/build.json", hw=sorted(HARDWARE)),
+        builds=pipeline.build_records(SWEEP),
         reproducibility=pipeline.reproducibility_files(SWEEP),
+        adaptations=rules.fetch_neurosim.output.adaptations,
     output:
         runs=report(
-            "results/runs.csv",
+            paths.RUNS,
             caption="../report/runs.rst",
             category="Tables",
         ),
         layers=report(
-            "results/layers.csv",
+            paths.LAYERS,
             caption="../report/layers_csv.rst",
             category="Tables",
         ),
     log:
-        job="results/logs/collect_results.log",
+        job=paths.LOGS + "/collect_results.log",
     conda:
         "../envs/workflow.yaml"
-    params:
-        config_file=CONFIG_FILE,
     script:
         "../scripts/collect_results.py"
 
 
 onsuccess:
     # A sweep with failed points must not look like a clean success.
-    pipeline.report_outcome("results/runs.csv")
+    pipeline.report_outcome(paths.RUNS)

@@ -1,14 +1,12 @@
 # Python helpers and input functions shared by the rules.
-import json
-
 from noisyneurosim import pipeline
 
-SOURCE = pipeline.source_dir(SWEEP)
+SOURCE = paths.source(SETTINGS.commit)
 ACCURACY = SWEEP.accuracy_settings()
 HARDWARE = SWEEP.hardware_settings()
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
-NEUROSIM_MODULES = pipeline.neurosim_modules(SWEEP)
+NEUROSIM_MODULES = list(SETTINGS.envmodules)
 # the figures each study's axes call for
 PLOTS = pipeline.plot_targets(SWEEP)
 
@@ -20,13 +18,14 @@ wildcard_constraints:
     model="VGG8|DenseNet40|ResNet18",
 
 
-# The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing
-# the Snakefile on a cluster node stay quiet.
+# The plan, once, before anything is scheduled (also on --dry-run), and the expanded sweep for the
+# jobs that collect every point; jobs re-parsing the Snakefile on a cluster node stay quiet.
 if workflow.is_main_process:
     print(pipeline.plan_text(SWEEP), file=sys.stderr)
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
+    pipeline.write_points(SWEEP)
 
 
 def inference_args(wildcards):
@@ -43,7 +42,7 @@ def model_of(wildcards):
 
 def staged_dataset(wildcards):
     dataset = ACCURACY[wildcards.acc].knobs["dataset"]
-    return f"{pipeline.data_root(SWEEP)}/.staged-{dataset}"
+    return paths.STAGED.format(data_root=SETTINGS.data_root, dataset=dataset)
 
 
 def reproducibility_pair(wildcards):
@@ -53,8 +52,8 @@ def reproducibility_pair(wildcards):
 def reproducibility_inputs(wildcards):
     acc, hw = reproducibility_pair(wildcards)
     return {
-        "estimate": f"results/estimates/{acc}/{hw}.json",
-        "network": f"results/estimates/{acc}/{hw}.network.csv",
-        "workdir": f"results/inference/{acc}/work",
-        "main": f"results/builds/{hw}/main",
+        "estimate": paths.ESTIMATE.format(acc=acc, hw=hw),
+        "network": paths.NETWORK_USED.format(acc=acc, hw=hw),
+        "traces": paths.TRACES.format(acc=acc),
+        "main": paths.BUILD_MAIN.format(hw=hw),
     }

@@ -9,40 +9,42 @@ localrules:
 rule fetch_neurosim:
     # Runs where the workflow runs (the login node on a cluster): it needs the internet.
     output:
-        checkout=directory(f"{SOURCE}/checkout"),
+        checkout=directory(paths.CHECKOUT.format(commit=SETTINGS.commit)),
         adaptations=report(
-            f"{SOURCE}/adaptations.json",
+            paths.ADAPTATIONS.format(commit=SETTINGS.commit),
             caption="../report/adaptations.rst",
             category="Provenance",
         ),
     log:
-        job=f"{SOURCE}/fetch.log",
+        job=paths.FETCH_LOG.format(commit=SETTINGS.commit),
     conda:
         "../envs/workflow.yaml"
     params:
-        neurosim=SWEEP.config["neurosim"],
+        repo=SETTINGS.repo,
+        commit=SETTINGS.commit,
+        path=SETTINGS.path,
     script:
         "../scripts/fetch_neurosim.py"
 
 
 rule stage_dataset:
-    # Downloads once, here, so that no compute job ever downloads.
+    # Downloads (or generates, with datasets.synthetic) once, here, so that no compute job ever downloads.
     input:
         checkout=rules.fetch_neurosim.output.checkout,
     output:
-        flag=f"{pipeline.data_root(SWEEP)}/.staged-{{dataset}}",
+        flag=paths.STAGED.format(data_root=SETTINGS.data_root, dataset="{dataset}"),
     log:
-        stdout="results/logs/stage_dataset/{dataset}.stdout",
-        stderr="results/logs/stage_dataset/{dataset}.stderr",
-        job="results/logs/stage_dataset/{dataset}.job.log",
+        stdout=paths.STAGE_LOG + ".stdout",
+        stderr=paths.STAGE_LOG + ".stderr",
+        job=paths.STAGE_LOG + ".job.log",
     conda:
         NEUROSIM_CONDA
     envmodules:
         *NEUROSIM_MODULES,
     params:
-        python=pipeline.python_command(SWEEP),
-        download=SWEEP.config.get("datasets", {}).get("download", True),
-        synthetic=pipeline.synthetic(SWEEP),
+        python=SETTINGS.python_command,
+        download=SETTINGS.download,
+        synthetic=SETTINGS.synthetic_test_images,
     script:
         "../scripts/stage_dataset.py"
 
@@ -52,10 +54,10 @@ rule build_base:
     input:
         checkout=rules.fetch_neurosim.output.checkout,
     output:
-        base=directory(f"{SOURCE}/base_build"),
+        base=directory(paths.BASE_BUILD.format(commit=SETTINGS.commit)),
     log:
-        make=f"{SOURCE}/base_build.log",
-        job=f"{SOURCE}/base_build.job.log",
+        make=paths.BASE_BUILD_LOG.format(commit=SETTINGS.commit),
+        job=paths.BASE_BUILD_JOB_LOG.format(commit=SETTINGS.commit),
     conda:
         "../envs/workflow.yaml"
     threads: 2
@@ -67,22 +69,22 @@ rule build_hardware:
     input:
         base=rules.build_base.output.base,
     output:
-        main="results/builds/{hw}/main",
+        main=paths.BUILD_MAIN,
         diff=report(
-            "results/builds/{hw}/Param.cpp.diff",
+            paths.PARAM_DIFF,
             caption="../report/param_diff.rst",
             category="Provenance",
             subcategory="Param.cpp per hardware setting",
             labels={"hardware setting": "{hw}"},
         ),
-        record="results/builds/{hw}/build.json",
+        record=paths.BUILD_RECORD,
     log:
-        make="results/logs/build/{hw}.log",
-        job="results/logs/build/{hw}.job.log",
+        make=paths.BUILD_LOG + ".log",
+        job=paths.BUILD_LOG + ".job.log",
     conda:
         "../envs/workflow.yaml"
     params:
         values=param_values,
-        commit=SWEEP.commit,
+        commit=SETTINGS.commit,
     script:
         "../scripts/build_hardware.py"

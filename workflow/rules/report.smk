@@ -4,20 +4,20 @@ from noisyneurosim.figures import PLOT_KINDS
 
 rule summarise_results:
     input:
-        runs="results/runs.csv",
+        runs=paths.RUNS,
     output:
         summary=report(
-            "results/summary.csv",
+            paths.SUMMARY,
             caption="../report/summary_csv.rst",
             category="Summary",
         ),
         markdown=report(
-            "results/summary.md",
+            paths.SUMMARY_MD,
             caption="../report/summary_md.rst",
             category="Summary",
         ),
     log:
-        job="results/logs/summarise_results.log",
+        job=paths.LOGS + "/summarise_results.log",
     conda:
         "../envs/workflow.yaml"
     script:
@@ -30,19 +30,19 @@ for plot_kind in PLOT_KINDS:
         name:
             f"plot_{plot_kind}"
         input:
-            runs="results/runs.csv",
-            summary="results/summary.csv",
-            layers="results/layers.csv",
+            runs=paths.RUNS,
+            summary=paths.SUMMARY,
+            layers=paths.LAYERS,
         output:
             figures=report(
-                directory(f"results/plots/{{study}}/{plot_kind}"),
+                directory(paths.PLOTS.format(study="{study}", kind=plot_kind)),
                 patterns=["{name}.png"],
                 caption=f"../report/{plot_kind}.rst",
                 category="{study}",
                 subcategory=plot_kind,
             ),
         log:
-            job=f"results/logs/plots/{{study}}/{plot_kind}.log",
+            job=paths.PLOT_LOG.format(study="{study}", kind=plot_kind),
         conda:
             "../envs/workflow.yaml"
         params:
@@ -57,12 +57,12 @@ rule record_config:
         adaptations=rules.fetch_neurosim.output.adaptations,
     output:
         config=report(
-            "results/config.yaml",
+            paths.CONFIG_RECORD,
             caption="../report/config.rst",
             category="Provenance",
         ),
     log:
-        job="results/logs/record_config.log",
+        job=paths.LOGS + "/record_config.log",
     conda:
         "../envs/workflow.yaml"
     params:

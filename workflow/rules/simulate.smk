@@ -7,47 +7,47 @@ rule run_inference:
         checkout=rules.fetch_neurosim.output.checkout,
         dataset=staged_dataset,
     output:
-        accuracy="results/inference/{acc}/accuracy.json",
+        accuracy=paths.ACCURACY,
         # the layer traces; deleted once no estimate needs them
-        workdir=temp(directory("results/inference/{acc}/work")),
+        traces=temp(directory(paths.TRACES)),
     log:
-        stdout="results/logs/inference/{acc}.stdout",
-        stderr="results/logs/inference/{acc}.stderr",
-        job="results/logs/inference/{acc}.job.log",
+        stdout=paths.INFERENCE_LOG + ".stdout",
+        stderr=paths.INFERENCE_LOG + ".stderr",
+        job=paths.INFERENCE_LOG + ".job.log",
     conda:
         NEUROSIM_CONDA
     envmodules:
         *NEUROSIM_MODULES,
     params:
         args=inference_args,
-        python=pipeline.python_command(SWEEP),
-        data_root=pipeline.data_root(SWEEP),
-        synthetic=pipeline.synthetic(SWEEP),
-        max_test_images=SWEEP.config.get("max_test_images"),
-        timeout=pipeline.timeout(SWEEP, "inference", 86400),
+        python=SETTINGS.python_command,
+        data_root=SETTINGS.data_root,
+        synthetic=SETTINGS.synthetic_test_images,
+        max_test_images=SETTINGS.max_test_images,
+        timeout=SETTINGS.timeouts["inference"],
     script:
         "../scripts/run_inference.py"
 
 
 rule run_estimate:
     input:
-        accuracy="results/inference/{acc}/accuracy.json",
-        workdir="results/inference/{acc}/work",
-        main="results/builds/{hw}/main",
+        accuracy=paths.ACCURACY,
+        traces=paths.TRACES,
+        main=paths.BUILD_MAIN,
     output:
-        estimate="results/estimates/{acc}/{hw}.json",
+        estimate=paths.ESTIMATE,
         # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)
-        network="results/estimates/{acc}/{hw}.network.csv",
+        network=paths.NETWORK_USED,
     log:
-        stdout="results/logs/estimate/{acc}/{hw}.stdout",
-        stderr="results/logs/estimate/{acc}/{hw}.stderr",
-        job="results/logs/estimate/{acc}/{hw}.job.log",
+        stdout=paths.ESTIMATE_LOG + ".stdout",
+        stderr=paths.ESTIMATE_LOG + ".stderr",
+        job=paths.ESTIMATE_LOG + ".job.log",
     conda:
         "../envs/workflow.yaml"
     params:
         model=model_of,
-        correct_network=pipeline.correct_network(SWEEP),
-        timeout=pipeline.timeout(SWEEP, "estimate", 7200),
+        correct_network=SETTINGS.correct_network,
+        timeout=SETTINGS.timeouts["estimate"],
     script:
         "../scripts/run_estimate.py"
 
@@ -56,15 +56,15 @@ rule check_reproducible:
     input:
         unpack(reproducibility_inputs),
     output:
-        check="results/reproducibility/{model}.json",
+        check=paths.REPRODUCIBILITY,
     log:
-        stdout="results/logs/reproducibility/{model}.stdout",
-        stderr="results/logs/reproducibility/{model}.stderr",
-        job="results/logs/reproducibility/{model}.job.log",
+        stdout=paths.REPRODUCIBILITY_LOG + ".stdout",
+        stderr=paths.REPRODUCIBILITY_LOG + ".stderr",
+        job=paths.REPRODUCIBILITY_LOG + ".job.log",
     conda:
         "../envs/workflow.yaml"
     params:
         pair=reproducibility_pair,
-        timeout=pipeline.timeout(SWEEP, "estimate", 7200),
+        timeout=SETTINGS.timeouts["estimate"],
     script:
         "../scripts/check_reproducible.py"

@@ -16,7 +16,7 @@ write_json(
         estimate=Path(snakemake.input.estimate),
         network=Path(snakemake.input.network),
         build=Path(snakemake.input.main).parent,
-        workdir=Path(snakemake.input.workdir),
+        workdir=Path(snakemake.input.traces),
         timeout=snakemake.params.timeout,
         stdout_path=Path(snakemake.log.stdout),
         stderr_path=Path(snakemake.log.stderr),

@@ -4,7 +4,7 @@ setup(snakemake)
 from pathlib import Path
 
 from noisyneurosim.aggregate import collect
-from noisyneurosim.config import check
+from noisyneurosim.pipeline import read_points
 
-sweep = check(snakemake.config, source=snakemake.params.config_file)
-collect(sweep, Path("."), runs_csv=Path(snakemake.output.runs), layers_csv=Path(snakemake.output.layers))
+collect(read_points(snakemake.input.points), Path("."), runs_csv=Path(snakemake.output.runs),
+        layers_csv=Path(snakemake.output.layers))

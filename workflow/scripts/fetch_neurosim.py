@@ -5,11 +5,11 @@ from pathlib import Path
 
 from noisyneurosim.fetch import fetch
 
-ns = snakemake.params.neurosim
+params = snakemake.params
 commit = fetch(
     Path(snakemake.output.adaptations).parent,
-    repo=ns.get("repo"),
-    commit=ns.get("commit"),
-    path=ns.get("path"),
+    repo=params.repo,
+    commit=None if params.commit == "local" else params.commit,
+    path=params.path,
 )
 log.info("NeuroSim %s fetched and adapted", commit)

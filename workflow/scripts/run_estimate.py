@@ -24,7 +24,7 @@ if accuracy["status"] != "ok":
 else:
     result = run_estimate(
         build=Path(snakemake.input.main).parent,
-        workdir=Path(snakemake.input.workdir),
+        workdir=Path(snakemake.input.traces),
         model=snakemake.params.model,
         correct_network=snakemake.params.correct_network,
         network_path=network,

@@ -10,7 +10,7 @@ from noisyneurosim.neurosim import run_inference
 args = json.loads(snakemake.params.args)
 result = run_inference(
     checkout=Path(snakemake.input.checkout),
-    workdir=Path(snakemake.output.workdir),
+    workdir=Path(snakemake.output.traces),
     args=args,
     python=snakemake.params.python,
     data_root=snakemake.params.data_root,
