@@ -17,8 +17,6 @@ import math
 import os
 import platform
 import re
-import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,10 +29,11 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
 sys.path.insert(0, str(PROJECT / "tests" / "standin"))
 
+from standin_repo import make_standin  # noqa: E402
+
 from noisyneurosim import config as cfg  # noqa: E402
 from noisyneurosim.knobs import KNOBS, PARAM_NAMES  # noqa: E402
 from noisyneurosim.pipeline import plan  # noqa: E402
-from standin_repo import make_standin  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -55,8 +54,9 @@ def measured(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -
         "m = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print(json.dumps({'wall': w, 'mib': m, 'rc': p.returncode, 'err': p.stderr[-3000:] + p.stdout[-3000:]}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe, json.dumps(cmd)], cwd=cwd, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(cmd)], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
     data = json.loads(out.stdout)
     if data["rc"] != 0:
         raise RuntimeError(f"{cmd[:4]} failed:\n{data['err']}")
@@ -81,14 +81,27 @@ def workflow_config(repo: tuple[Path, str], root: Path, studies: dict, **extra) 
 
 
 def snakemake(workdir: Path, config_file: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"), "--directory",
-            str(workdir), "--configfile", str(config_file), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(PROJECT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config_file),
+        *extra,
+    ]
 
 
 def grid_for(points: int) -> dict:
     """A hardware x accuracy grid of about `points` points (vari x clkFreq)."""
     side = int(math.sqrt(points))
-    return {"vari": [round(0.001 * i, 3) for i in range(side)], "clkFreq": [1e9 + 1e6 * i for i in range(points // side)]}
+    return {
+        "vari": [round(0.001 * i, 3) for i in range(side)],
+        "clkFreq": [1e9 + 1e6 * i for i in range(points // side)],
+    }
 
 
 def bench_planning(repo, tmp: Path, sizes) -> None:
@@ -104,29 +117,62 @@ def bench_planning(repo, tmp: Path, sizes) -> None:
             f"rule all:\n    input:\n        expand('out/{{i}}.txt', i=range({jobs - 1})),\n\n\n"
             "rule make:\n    output:\n        'out/{i}.txt'\n    shell:\n        'touch {output}'\n"
         )
-        bwall, bmib, _ = measured([sys.executable, "-m", "snakemake", "--directory", str(bare), "--snakefile",
-                                   str(bare / "Snakefile"), "--dry-run", "--quiet", "rules"])
+        bwall, bmib, _ = measured(
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "--directory",
+                str(bare),
+                "--snakefile",
+                str(bare / "Snakefile"),
+                "--dry-run",
+                "--quiet",
+                "rules",
+            ]
+        )
         ratio = (wall / jobs) / (bwall / jobs)
         ok = ratio <= 2 and (n < 10000 or wall < 60)
-        record(f"plan {n:,} points ({jobs:,} jobs)", f"{wall:.1f} s, {mib:.0f} MiB; bare Snakefile {bwall:.1f} s, "
-               f"{bmib:.0f} MiB; {ratio:.2f}x per job", "<= 2x bare per job" + ("; < 60 s" if n >= 10000 else ""), ok)
+        record(
+            f"plan {n:,} points ({jobs:,} jobs)",
+            f"{wall:.1f} s, {mib:.0f} MiB; bare Snakefile {bwall:.1f} s, {bmib:.0f} MiB; {ratio:.2f}x per job",
+            "<= 2x bare per job" + ("; < 60 s" if n >= 10000 else ""),
+            ok,
+        )
 
 
 def bench_work_avoided(repo, tmp: Path) -> None:
     print("2. work avoided", flush=True)
-    studies = {"cross": {"grid": {"vari": [0.0, 0.1], "ADCprecision": [4, 5], "technode": [22, 45],
-                                  "SARADC": [True, False]}, "seeds": [1, 2]}}
+    studies = {
+        "cross": {
+            "grid": {"vari": [0.0, 0.1], "ADCprecision": [4, 5], "technode": [22, 45], "SARADC": [True, False]},
+            "seeds": [1, 2],
+        }
+    }
     work = tmp / "avoid"
     config_file = workflow_config(repo, work, studies)
     sweep = cfg.load(config_file)
     p = plan(sweep)
     acc = len({tuple(sorted(pt.inference_args().items())) for pt in sweep.points})
     hw = len({tuple(sorted(pt.param_values().items())) for pt in sweep.points})
-    record("GPU inference jobs", f"{p['inference_runs']} for {p['points']} points (naive: {p['points']})",
-           "= distinct accuracy settings", p["inference_runs"] == acc)
-    record("C++ builds", f"{p['builds']} for {p['points']} points (naive: {p['points']})",
-           "= distinct hardware settings", p["builds"] == hw)
-    record("hardware estimates", f"{p['estimates']}", "= distinct (accuracy, hardware) pairs", p["estimates"] == p["points"])
+    record(
+        "GPU inference jobs",
+        f"{p['inference_runs']} for {p['points']} points (naive: {p['points']})",
+        "= distinct accuracy settings",
+        p["inference_runs"] == acc,
+    )
+    record(
+        "C++ builds",
+        f"{p['builds']} for {p['points']} points (naive: {p['points']})",
+        "= distinct hardware settings",
+        p["builds"] == hw,
+    )
+    record(
+        "hardware estimates",
+        f"{p['estimates']}",
+        "= distinct (accuracy, hardware) pairs",
+        p["estimates"] == p["points"],
+    )
     subprocess.run(snakemake(work, config_file, "--cores", "2"), check=True, capture_output=True)
     studies["cross"]["grid"]["vari"].append(0.2)
     config_file = workflow_config(repo, work, studies)
@@ -137,9 +183,12 @@ def bench_work_avoided(repo, tmp: Path) -> None:
     estimates = len(re.findall(r"^(?:local)?rule run_estimate:", proc.stderr, re.M))
     inference = len(re.findall(r"^(?:local)?rule run_inference:", proc.stderr, re.M))
     builds = len(re.findall(r"^(?:local)?rule build_hardware:", proc.stderr, re.M))
-    record("re-run after adding a vari value", f"{estimates} estimates, {inference} inference runs, {builds} builds "
-           f"for {new_points} new points", "nothing already done", estimates == new_points and builds == 0
-           and inference == new_acc)
+    record(
+        "re-run after adding a vari value",
+        f"{estimates} estimates, {inference} inference runs, {builds} builds for {new_points} new points",
+        "nothing already done",
+        estimates == new_points and builds == 0 and inference == new_acc,
+    )
 
 
 def bench_build(repo, tmp: Path) -> None:
@@ -155,11 +204,16 @@ def bench_build(repo, tmp: Path) -> None:
         build_base(checkout, base, jobs=2, log=subprocess.DEVNULL)
         clean = time.monotonic() - t
         t = time.monotonic()
-        build_hardware(base, tmp / f"{label}-hw", {**defaults, "technode": 45}, commit="bench", jobs=2,
-                       log=subprocess.DEVNULL)
+        build_hardware(
+            base, tmp / f"{label}-hw", {**defaults, "technode": 45}, commit="bench", jobs=2, log=subprocess.DEVNULL
+        )
         incremental = time.monotonic() - t
-        record(f"{label}: new hardware setting vs clean build", f"{incremental:.2f} s vs {clean:.2f} s "
-               f"({100 * incremental / clean:.0f} %)", "< 10 % of a clean build", incremental < 0.1 * clean)
+        record(
+            f"{label}: new hardware setting vs clean build",
+            f"{incremental:.2f} s vs {clean:.2f} s ({100 * incremental / clean:.0f} %)",
+            "< 10 % of a clean build",
+            incremental < 0.1 * clean,
+        )
 
     fetch(tmp / "fetched", repo=None, commit=repo[1], path=str(repo[0]))
     compare("stand-in", tmp / "fetched" / "checkout")
@@ -168,8 +222,12 @@ def bench_build(repo, tmp: Path) -> None:
         fetch(tmp / "real", repo=None, commit=None, path=real)
         compare("NeuroSim", tmp / "real" / "checkout")
     else:
-        record("NeuroSim: new hardware setting vs clean build", "skipped (set NNS_NEUROSIM_PATH)",
-               "< 10 % of a clean build", None)
+        record(
+            "NeuroSim: new hardware setting vs clean build",
+            "skipped (set NNS_NEUROSIM_PATH)",
+            "< 10 % of a clean build",
+            None,
+        )
 
 
 def _workflow_seconds(repo, work: Path, n: int) -> float:
@@ -182,8 +240,8 @@ def _workflow_seconds(repo, work: Path, n: int) -> float:
 
 def _direct_seconds(repo, work: Path, n: int) -> float:
     """The same commands, one after the other, without Snakemake."""
-    from noisyneurosim.config import check
     from noisyneurosim.build import build_base, build_hardware
+    from noisyneurosim.config import check
     from noisyneurosim.fetch import fetch
     from noisyneurosim.neurosim import run_estimate, run_inference
 
@@ -192,17 +250,35 @@ def _direct_seconds(repo, work: Path, n: int) -> float:
     t = time.monotonic()
     fetch(work / "src", repo=None, commit=repo[1], path=str(repo[0]))
     checkout = work / "src" / "checkout"
-    subprocess.run([sys.executable, "-c", "from models import dataset; dataset.get_cifar10(batch_size=1)"],
-                   cwd=checkout / "Inference_pytorch", check=True, capture_output=True,
-                   env=dict(os.environ, NNS_DATA_ROOT=str(work / "data"), NNS_DOWNLOAD="1"))
+    subprocess.run(
+        [sys.executable, "-c", "from models import dataset; dataset.get_cifar10(batch_size=1)"],
+        cwd=checkout / "Inference_pytorch",
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, NNS_DATA_ROOT=str(work / "data"), NNS_DOWNLOAD="1"),
+    )
     build_base(checkout, work / "base", jobs=1, log=subprocess.DEVNULL)
-    run_inference(checkout=checkout, workdir=work / "work", args=sweep.points[0].inference_args(),
-                  python=sys.executable, data_root=str(work / "data"), max_test_images=20, timeout=None,
-                  stdout_path=work / "i.out", stderr_path=work / "i.err")
+    run_inference(
+        checkout=checkout,
+        workdir=work / "work",
+        args=sweep.points[0].inference_args(),
+        python=sys.executable,
+        data_root=str(work / "data"),
+        max_test_images=20,
+        timeout=None,
+        stdout_path=work / "i.out",
+        stderr_path=work / "i.err",
+    )
     for i, p in enumerate(sweep.points):
         build_hardware(work / "base", work / f"hw{i}", p.param_values(), commit="x", log=subprocess.DEVNULL)
-        run_estimate(build=work / f"hw{i}", workdir=work / "work", model="VGG8", timeout=None,
-                     stdout_path=work / f"e{i}.out", stderr_path=work / f"e{i}.err")
+        run_estimate(
+            build=work / f"hw{i}",
+            workdir=work / "work",
+            model="VGG8",
+            timeout=None,
+            stdout_path=work / f"e{i}.out",
+            stderr_path=work / f"e{i}.err",
+        )
     return time.monotonic() - t
 
 
@@ -212,9 +288,13 @@ def bench_overhead(repo, tmp: Path, n: int) -> None:
     wf = [_workflow_seconds(repo, tmp / f"wf{k}", k) for k in (n, 2 * n)]
     direct = [_direct_seconds(repo, tmp / f"direct{k}", k) for k in (n, 2 * n)]
     per_point = ((wf[1] - wf[0]) - (direct[1] - direct[0])) / n
-    record(f"overhead per point, {n} -> {2 * n} trivial points (local executor)",
-           f"workflow {wf[0]:.1f} -> {wf[1]:.1f} s, direct {direct[0]:.1f} -> {direct[1]:.1f} s: "
-           f"{per_point:.2f} s per point (2 jobs)", "< 0.5 s per point", per_point < 0.5)
+    record(
+        f"overhead per point, {n} -> {2 * n} trivial points (local executor)",
+        f"workflow {wf[0]:.1f} -> {wf[1]:.1f} s, direct {direct[0]:.1f} -> {direct[1]:.1f} s: "
+        f"{per_point:.2f} s per point (2 jobs)",
+        "< 0.5 s per point",
+        per_point < 0.5,
+    )
 
 
 def bench_aggregation(tmp: Path, sizes) -> None:
@@ -227,36 +307,55 @@ def bench_aggregation(tmp: Path, sizes) -> None:
     from noisyneurosim.files import write_json
     from noisyneurosim.parse import parse_hardware
 
-    outputs = [(samples / f"{n}.stdout").read_text() for n in ("small_default", "small_layerbylayer",
-                                                               "small_rram22_sar_nomux", "vgg8_synthetic")]
+    outputs = [
+        (samples / f"{n}.stdout").read_text()
+        for n in ("small_default", "small_layerbylayer", "small_rram22_sar_nomux", "vgg8_synthetic")
+    ]
     per_item = []
     for n in sizes:
         base = tmp / f"agg{n}"
         side = int(math.sqrt(n))
-        config = {"neurosim": {"repo": "https://github.com/neurosim/DNN_NeuroSim_V1.4.git", "commit": "0" * 40},
-                  "studies": {"s": {"grid": {"vari": [0.001 * i for i in range(side)],
-                                             "clkFreq": [1e9 + 1e6 * i for i in range(n // side)]}}}}
+        config = {
+            "neurosim": {"repo": "https://github.com/neurosim/DNN_NeuroSim_V1.4.git", "commit": "0" * 40},
+            "studies": {
+                "s": {
+                    "grid": {
+                        "vari": [0.001 * i for i in range(side)],
+                        "clkFreq": [1e9 + 1e6 * i for i in range(n // side)],
+                    }
+                }
+            },
+        }
         sweep = cfg.check(config)
         logs = base / "logs"
         logs.mkdir(parents=True)
-        for i, p in enumerate(sweep.points):  # stored NeuroSim outputs, copies of real samples
+        for i in range(len(sweep.points)):  # stored NeuroSim outputs, copies of real samples
             (logs / f"{i}.stdout").write_text(outputs[i % len(outputs)])
         t = time.monotonic()
         for i, p in enumerate(sweep.points):
             result = parse_hardware((logs / f"{i}.stdout").read_text(), 0)
             write_json(base / f"results/estimates/{p.acc_id}/{p.hw_id}.json", result)
-            write_json(base / f"results/inference/{p.acc_id}/accuracy.json",
-                       {"status": "ok", "correct": 9, "total": 10, "accuracy": 0.9})
+            write_json(
+                base / f"results/inference/{p.acc_id}/accuracy.json",
+                {"status": "ok", "correct": 9, "total": 10, "accuracy": 0.9},
+            )
         collect(sweep, base, runs_csv=base / "runs.csv", layers_csv=base / "layers.csv")
         seconds = time.monotonic() - t
         per_item.append(seconds / len(sweep.points))
-        record(f"parse + aggregate {len(sweep.points):,} outputs", f"{seconds:.1f} s "
-               f"({1000 * seconds / len(sweep.points):.2f} ms each)",
-               "< 30 s for 10,000" if len(sweep.points) >= 10000 else "linear", seconds < 30 or len(sweep.points) < 10000)
+        record(
+            f"parse + aggregate {len(sweep.points):,} outputs",
+            f"{seconds:.1f} s ({1000 * seconds / len(sweep.points):.2f} ms each)",
+            "< 30 s for 10,000" if len(sweep.points) >= 10000 else "linear",
+            seconds < 30 or len(sweep.points) < 10000,
+        )
     if len(per_item) > 1:
         growth = per_item[-1] / per_item[0]
-        record("aggregation growth", f"per-output time x{growth:.2f} from smallest to largest", "linear (<= 1.5x)",
-               growth <= 1.5)
+        record(
+            "aggregation growth",
+            f"per-output time x{growth:.2f} from smallest to largest",
+            "linear (<= 1.5x)",
+            growth <= 1.5,
+        )
 
 
 def bench_scheduler(repo, tmp: Path, n: int) -> None:
@@ -268,11 +367,19 @@ def bench_scheduler(repo, tmp: Path, n: int) -> None:
     config_file = workflow_config(repo, work, studies)
     groups = [f"{k}={v}" for k, v in profile["groups"].items()]
     components = [f"{k}={v}" for k, v in profile["group-components"].items()]
-    proc = subprocess.run(snakemake(work, config_file, "--dry-run", "--groups", *groups, "--group-components",
-                                    *components), check=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        snakemake(work, config_file, "--dry-run", "--groups", *groups, "--group-components", *components),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     submissions = len(re.findall(r"Group job estimates", proc.stdout + proc.stderr))
-    record(f"Slurm submissions for {n:,} estimates", f"{submissions} (packing {size} per job)",
-           f"<= {math.ceil(n / size)}", submissions <= math.ceil(n / size))
+    record(
+        f"Slurm submissions for {n:,} estimates",
+        f"{submissions} (packing {size} per job)",
+        f"<= {math.ceil(n / size)}",
+        submissions <= math.ceil(n / size),
+    )
 
 
 def main() -> int:

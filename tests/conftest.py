@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from runner import PROJECT, snakemake_command
 
-PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared" / "neurosim"
 
 sys.path.insert(0, str(PROJECT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "standin"))
 from standin_repo import STANDIN, git, make_standin  # noqa: E402
+
+# what the test modules take from here
+__all__ = ["PROJECT", "SHARED", "STANDIN", "Workflow", "base_config", "git", "make_standin"]
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +28,11 @@ def standin(tmp_path_factory) -> tuple[Path, str]:
 
 @pytest.fixture(scope="session")
 def shared_samples() -> Path:
+    """The real NeuroSim outputs beside the project; CI sets NNS_REQUIRE_SHARED=1, so there they must exist."""
     samples = SHARED / "samples"
     if not samples.is_dir():
+        if os.environ.get("NNS_REQUIRE_SHARED") == "1":
+            pytest.fail(f"{samples} is absent, and NNS_REQUIRE_SHARED=1 says it must be there")
         pytest.skip("../shared/neurosim/samples is absent")
     return samples
 
@@ -54,17 +61,12 @@ class Workflow:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
 
-    def run(self, *extra: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+    def command(self, *extra: str, cores: int | None = 2) -> list[str]:
         self.write()
-        cmd = [
-            sys.executable, "-m", "snakemake",
-            "--snakefile", str(PROJECT / "Snakefile"),
-            "--directory", str(self.workdir),
-            "--configfile", str(self.config_path),
-            "--cores", "2",
-            *extra,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return snakemake_command(self.workdir, *extra, configfile=self.config_path, cores=cores)
+
+    def run(self, *extra: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run(self.command(*extra), capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
         return proc

@@ -3,8 +3,8 @@
 import shutil
 
 import pytest
-
 from conftest import STANDIN
+
 from noisyneurosim.adapt import ADAPTATIONS, apply_adaptations
 from noisyneurosim.param_patch import UpstreamChanged
 

@@ -9,15 +9,19 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 def config(studies, **extra):
-    return {"neurosim": {"repo": "https://github.com/neurosim/DNN_NeuroSim_V1.4.git", "commit": COMMIT},
-            "studies": studies, **extra}
+    return {
+        "neurosim": {"repo": "https://github.com/neurosim/DNN_NeuroSim_V1.4.git", "commit": COMMIT},
+        "studies": studies,
+        **extra,
+    }
 
 
 def test_grid_is_full_factorial_times_seeds():
     sweep = check(config({"s": {"grid": {"ADCprecision": [3, 4, 5], "vari": [0.0, 0.1]}, "seeds": [1, 2]}}))
     assert len(sweep.points) == 12
     assert {(p.knobs["ADCprecision"], p.knobs["vari"], p.seed) for p in sweep.points} == {
-        (a, v, s) for a in (3, 4, 5) for v in (0.0, 0.1) for s in (1, 2)}
+        (a, v, s) for a in (3, 4, 5) for v in (0.0, 0.1) for s in (1, 2)
+    }
     assert sweep.points[0].swept == ("ADCprecision", "vari")
 
 
@@ -32,8 +36,12 @@ def test_readable_enumeration_names():
 
 
 def test_coupled_knobs_set_both_sides():
-    sweep = check(config({"s": {"grid": {"ADCprecision": [6], "onoffratio": [20.0], "subArray": [64]},
-                                "points": None}}, defaults={"parallelRead": 64, "resistanceOn": 50e3}))
+    sweep = check(
+        config(
+            {"s": {"grid": {"ADCprecision": [6], "onoffratio": [20.0], "subArray": [64]}, "points": None}},
+            defaults={"parallelRead": 64, "resistanceOn": 50e3},
+        )
+    )
     p = sweep.points[0]
     assert p.knobs["levelOutput"] == 64
     assert p.knobs["resistanceOff"] == pytest.approx(1e6)
@@ -76,8 +84,9 @@ def test_ids_are_stable_and_change_with_the_commit():
 
 
 def test_knobs_that_cannot_act_are_warned_about():
-    sweep = check(config({"s": {"grid": {"vari": [0.0, 0.1], "onoffratio": [10.0, 20.0]}}},
-                         defaults={"model": "DenseNet40"}))
+    sweep = check(
+        config({"s": {"grid": {"vari": [0.0, 0.1], "onoffratio": [10.0, 20.0]}}}, defaults={"model": "DenseNet40"})
+    )
     text = "\n".join(sweep.warnings)
     assert "vari is swept but cannot change accuracy" in text and "DenseNet40" in text
     assert "onoffratio is swept" in text
@@ -90,9 +99,13 @@ def test_knobs_that_cannot_act_are_warned_about():
 
 
 def test_plan_counts_and_cost():
-    sweep = check(config({"s": {"grid": {"vari": [0.0, 0.1], "technode": [22, 45]}, "seeds": [1]}},
-                         max_test_images=100,
-                         cost={"VGG8": {"gpu_seconds_per_image": 36, "cpu_seconds_per_estimate": 900}}))
+    sweep = check(
+        config(
+            {"s": {"grid": {"vari": [0.0, 0.1], "technode": [22, 45]}, "seeds": [1]}},
+            max_test_images=100,
+            cost={"VGG8": {"gpu_seconds_per_image": 36, "cpu_seconds_per_estimate": 900}},
+        )
+    )
     p = plan(sweep)
     assert (p["points"], p["builds"], p["inference_runs"], p["estimates"]) == (4, 2, 2, 4)
     assert p["gpu_hours"] == pytest.approx(2 * 100 * 36 / 3600)
@@ -126,5 +139,8 @@ def test_env_modules_without_a_module_command_stop_before_submitting():
     check_env_modules({DeploymentMethod.CONDA}, ["CUDA/11.3.1"], environ=bare)  # not asked for: fine
     check_env_modules({DeploymentMethod.ENV_MODULES}, [], environ=bare)  # nothing to load: fine
     if os.path.exists("/usr/share/modules/init/bash"):
-        check_env_modules({DeploymentMethod.ENV_MODULES}, ["CUDA/11.3.1"],
-                          environ={**bare, "BASH_ENV": "/usr/share/modules/init/bash"})
+        check_env_modules(
+            {DeploymentMethod.ENV_MODULES},
+            ["CUDA/11.3.1"],
+            environ={**bare, "BASH_ENV": "/usr/share/modules/init/bash"},
+        )

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import PROJECT
+
 from noisyneurosim import schema
 from noisyneurosim.config import DATASET_KEYS, NEUROSIM_KEYS, STUDY_KEYS, TOP_LEVEL_KEYS, load
 from noisyneurosim.knobs import KNOBS
@@ -22,7 +22,9 @@ def test_every_knob_is_documented(name):
 
 @pytest.mark.parametrize(
     "key",
-    sorted(TOP_LEVEL_KEYS) + sorted(STUDY_KEYS) + [f"neurosim.{k}" for k in sorted(NEUROSIM_KEYS)]
+    sorted(TOP_LEVEL_KEYS)
+    + sorted(STUDY_KEYS)
+    + [f"neurosim.{k}" for k in sorted(NEUROSIM_KEYS)]
     + [f"datasets.{k}" for k in sorted(DATASET_KEYS)],
 )
 def test_every_key_is_documented(key):
@@ -45,8 +47,13 @@ def test_shipped_configs_pass_checks_and_schema(name):
 def test_default_study_is_the_promised_first_noise_study():
     sweep = load(PROJECT / "config" / "sweep.yaml")
     p = sweep.points[0]
-    assert (p.knobs["model"], p.knobs["dataset"], p.knobs["memcelltype"], p.knobs["SARADC"], p.knobs["numColMuxed"]) == (
-        "VGG8", "cifar10", 2, True, 1)
+    assert (
+        p.knobs["model"],
+        p.knobs["dataset"],
+        p.knobs["memcelltype"],
+        p.knobs["SARADC"],
+        p.knobs["numColMuxed"],
+    ) == ("VGG8", "cifar10", 2, True, 1)
     assert set(p.swept) == {"ADCprecision", "vari"} and len({q.seed for q in sweep.points}) >= 3
     assert sweep.warnings == []
 
@@ -58,6 +65,10 @@ def test_readme_starts_with_run_and_test_commands():
 
 
 def test_plan_command_prints_counts():
-    out = subprocess.run([sys.executable, "-m", "noisyneurosim", "plan", str(PROJECT / "config/sweep.yaml")],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "noisyneurosim", "plan", str(PROJECT / "config/sweep.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "48 points" in out and "GPU hours" in out

@@ -5,24 +5,26 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
+from pathlib import Path
 
 import pytest
+from conftest import PROJECT, Workflow, base_config, git, make_standin
+from runner import ran
 
-from conftest import PROJECT, base_config, git, make_standin, Workflow
 from noisyneurosim.files import write_json
-from test_pipeline import ran
 
 GRID = {"faults": {"grid": {"vari": [0.0, 0.1, 0.2, 0.3]}, "seeds": [1]}}
 
 
 def start(wf, env_extra, cores=1):
-    wf.write()
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"), "--directory",
-           str(wf.workdir), "--configfile", str(wf.config_path), "--cores", str(cores)]
-    return subprocess.Popen(cmd, env={**os.environ, **env_extra}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        wf.command(cores=cores),
+        env={**os.environ, **env_extra},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(predicate, timeout=90):
@@ -41,7 +43,7 @@ def inference_processes(workdir):
         if not pid.isdigit():
             continue
         try:
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
@@ -165,7 +167,9 @@ def test_param_name_without_unconditional_assignment_stops_before_building(tmp_p
 def test_missing_anchor_stops_before_building(tmp_path):
     def edit(root):
         target = root / "models/VGG.py"
-        target.write_text(target.read_text().replace("torch.load(pretrained)", "torch.load(pretrained, weights_only=True)"))
+        target.write_text(
+            target.read_text().replace("torch.load(pretrained)", "torch.load(pretrained, weights_only=True)")
+        )
 
     wf, commit = _drifted_workflow(tmp_path, edit)
     proc = wf.run(check=False)
@@ -181,8 +185,9 @@ def test_hostile_strings_never_execute_or_escape(standin, tmp_path):
     repo, commit = make_standin(tmp_path / f"src {hostile.replace('/', '_')}")
     wf = Workflow(tmp_path / "wf", base_config((repo, commit), tmp_path / "wf"))
     wf.config["datasets"]["root"] = f"data {hostile.replace('/', '_')}"
-    wf.config["studies"] = {"s": {"description": hostile + " <script>alert(1)</script> \"; system(\"x\"); \"",
-                                  "grid": {"vari": [0.1]}}}
+    wf.config["studies"] = {
+        "s": {"description": hostile + ' <script>alert(1)</script> "; system("x"); "', "grid": {"vari": [0.1]}}
+    }
     before = {p for p in tmp_path.rglob("*") if not p.is_relative_to(wf.workdir)}
     wf.run()
     assert wf.runs()["status"].tolist() == ["ok"]

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import PROJECT
+
 from noisyneurosim.network import NetworkMismatch, resolve
 
 DENSENET = {"model": "DenseNet40", "subArray": 64, "parallelRead": 64}
@@ -24,14 +24,19 @@ def write_traces(folder, shapes):
         weight.write_text("".join(",".join(["0.50000"] * w_cols) + "\n" for _ in range(w_rows)))
         inputs.write_text("".join(",".join(["1"] * 8) + "\n" for _ in range(in_rows)))
         names += [f"./layer_record_Toy/{weight.name}", f"./layer_record_Toy/{inputs.name}"]
-    (record / "trace_command.sh").write_text("./NeuroSIM/main ./NeuroSIM/NetWork_Toy.csv 8 8 64 64 " + " ".join(names) + " ")
+    (record / "trace_command.sh").write_text(
+        "./NeuroSIM/main ./NeuroSIM/NetWork_Toy.csv 8 8 64 64 " + " ".join(names) + " "
+    )
     return record
 
 
 def check_traces(record, network):
     return subprocess.run(
         [sys.executable, "-m", "noisyneurosim", "check-traces", str(record), str(network)],
-        capture_output=True, text=True, cwd=PROJECT, env={"PYTHONPATH": str(PROJECT / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        env={"PYTHONPATH": str(PROJECT / "src"), "PATH": "/usr/bin:/bin"},
     )
 
 
@@ -41,8 +46,10 @@ def test_check_traces_names_the_layer_the_file_and_both_numbers(tmp_path):
     network.write_text("32,32,3,3,3,24,0,1\r\n32,32,24,3,3,36,0,1\r\n1,1,36,1,1,10,0,1\r\n")
     proc = check_traces(record, network)
     assert proc.returncode == 1
-    assert "MISMATCH Toy layer 2: output channels (weight columns) 36 in NetWork_Toy.csv, 12 in " \
-           "layer_record_Toy/weightConv1_.csv" in proc.stdout
+    assert (
+        "MISMATCH Toy layer 2: output channels (weight columns) 36 in NetWork_Toy.csv, 12 in "
+        "layer_record_Toy/weightConv1_.csv" in proc.stdout
+    )
     assert "layer 1: ok" in proc.stdout and "layer 3: ok" in proc.stdout
     network.write_text("32,32,3,3,3,24,0,1\n32,32,24,3,3,12,0,1\n1,1,36,1,1,10,0,1\n")
     proc = check_traces(record, network)
@@ -54,7 +61,10 @@ def test_wrong_input_rows_are_caught_too(tmp_path):
     network = tmp_path / "NetWork_Toy.csv"
     network.write_text("32,32,3,3,3,24,0,1\n")
     proc = check_traces(record, network)
-    assert proc.returncode == 1 and "(input rows) 27 in NetWork_Toy.csv, 26 in layer_record_Toy/inputConv0_.csv" in proc.stdout
+    assert (
+        proc.returncode == 1
+        and "(input rows) 27 in NetWork_Toy.csv, 26 in layer_record_Toy/inputConv0_.csv" in proc.stdout
+    )
 
 
 def test_correction_only_for_known_models_only_when_on_and_only_output_channels(tmp_path):
@@ -64,8 +74,10 @@ def test_correction_only_for_known_models_only_when_on_and_only_output_channels(
     command = record / "trace_command.sh"
     rows, record_of = resolve(network, command, tmp_path, model="DenseNet40", correct=True)
     assert rows == [[32, 32, 3, 3, 3, 24, 0, 1], [32, 32, 24, 3, 3, 12, 0, 1]]
-    assert record_of == {"network": "corrected",
-                         "network_changes": [{"layer": 2, "field": "output channels", "upstream": 36, "used": 12}]}
+    assert record_of == {
+        "network": "corrected",
+        "network_changes": [{"layer": 2, "field": "output channels", "upstream": 36, "used": 12}],
+    }
     with pytest.raises(NetworkMismatch, match="neurosim.correct_network: true runs it corrected"):
         resolve(network, command, tmp_path, model="DenseNet40", correct=False)
     with pytest.raises(NetworkMismatch, match="not a known upstream error"):
@@ -85,8 +97,12 @@ def test_stand_in_core_is_not_deterministic_on_upstream_densenet_file(make_workf
     upstream = next((wf.workdir / "resources/neurosim").iterdir()) / "checkout/Inference_pytorch/NeuroSIM"
     argv = (folder / "layer_record_DenseNet40/trace_command.sh").read_text().split()[2:]
     outputs = {
-        subprocess.run([str(build / "main"), str(upstream / "NetWork_DenseNet40.csv"), *argv], cwd=folder,
-                       capture_output=True, text=True).stdout
+        subprocess.run(
+            [str(build / "main"), str(upstream / "NetWork_DenseNet40.csv"), *argv],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        ).stdout
         for _ in range(6)
     }
     assert len(outputs) > 1
@@ -107,15 +123,18 @@ def test_densenet_runs_corrected_by_default_and_says_so(make_workflow):
 
 
 def test_with_the_correction_off_densenet_points_fail_with_the_mismatch(make_workflow):
-    wf = make_workflow({"d": {"grid": {"technode": [22, 45]}, "seeds": [1]}}, defaults=DENSENET,
-                       neurosim={"correct_network": False})
+    wf = make_workflow(
+        {"d": {"grid": {"technode": [22, 45]}, "seeds": [1]}}, defaults=DENSENET, neurosim={"correct_network": False}
+    )
     proc = wf.run(check=False)
     assert proc.returncode != 0 and "2 of 2 points failed" in proc.stderr
     runs = wf.runs()
     assert set(runs["status"]) == {"failed"}
     reason = runs["reason"].iloc[0]
-    assert "DenseNet40 layer 2: output channels (weight columns) 36 in NetWork_DenseNet40.csv, 12 in " \
-           "layer_record_DenseNet40/weightConv1_.csv" in reason
+    assert (
+        "DenseNet40 layer 2: output channels (weight columns) 36 in NetWork_DenseNet40.csv, 12 in "
+        "layer_record_DenseNet40/weightConv1_.csv" in reason
+    )
     assert "neurosim.correct_network" in reason
     assert runs["tops_per_w"].isna().all()
 
@@ -149,8 +168,10 @@ def test_reproducibility_guard_can_be_switched_off(make_workflow):
 
 
 def test_synthetic_test_set_runs_the_whole_chain_and_is_labelled(make_workflow):
-    wf = make_workflow({"s": {"grid": {"ADCprecision": [4, 6]}, "seeds": [1]}},
-                       datasets={"synthetic": True, "synthetic_test_images": 20, "download": False})
+    wf = make_workflow(
+        {"s": {"grid": {"ADCprecision": [4, 6]}, "seeds": [1]}},
+        datasets={"synthetic": True, "synthetic_test_images": 20, "download": False},
+    )
     wf.run()
     runs = wf.runs()
     assert list(runs["status"]) == ["ok", "ok"]
@@ -164,6 +185,7 @@ def test_synthetic_test_set_runs_the_whole_chain_and_is_labelled(make_workflow):
 def test_synthetic_set_is_refused_by_the_loader_without_the_adaptation(tmp_path):
     """The stand-in's torchvision checks md5s like the real one: the synthetic set needs the anchored adaptation."""
     from conftest import STANDIN
+
     from noisyneurosim import synthetic
 
     synthetic.write("cifar10", tmp_path, 10)
@@ -171,6 +193,9 @@ def test_synthetic_set_is_refused_by_the_loader_without_the_adaptation(tmp_path)
         "import sys; sys.path.insert(0, sys.argv[1]); from torchvision import datasets; "
         "datasets.CIFAR10(root=sys.argv[2], train=False, download=False)"
     )
-    proc = subprocess.run([sys.executable, "-c", probe, str(STANDIN / "Inference_pytorch"),
-                           str(tmp_path / "cifar10-data")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(STANDIN / "Inference_pytorch"), str(tmp_path / "cifar10-data")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode != 0 and "corrupted" in proc.stderr

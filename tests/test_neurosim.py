@@ -4,11 +4,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import git
-from noisyneurosim.knobs import KNOBS, PARAM_NAMES
+
 from noisyneurosim.build import build_base, build_hardware
 from noisyneurosim.fetch import fetch
+from noisyneurosim.knobs import KNOBS, PARAM_NAMES
 from noisyneurosim.neurosim import run_estimate, run_inference
 
 DEFAULTS = {n: KNOBS[n].default for n in PARAM_NAMES}
@@ -62,13 +62,26 @@ def test_a_new_hardware_setting_only_recompiles_param_cpp(base, tmp_path):
 def _infer(fetched, tmp_path, name, **args):
     checkout, _ = fetched
     data = tmp_path / "data"
-    subprocess.run([sys.executable, "-c", "from models import dataset; dataset.get_cifar10(batch_size=1)"],
-                   cwd=checkout / "Inference_pytorch", check=True, capture_output=True,
-                   env={"NNS_DATA_ROOT": str(data), "NNS_DOWNLOAD": "1", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [sys.executable, "-c", "from models import dataset; dataset.get_cifar10(batch_size=1)"],
+        cwd=checkout / "Inference_pytorch",
+        check=True,
+        capture_output=True,
+        env={"NNS_DATA_ROOT": str(data), "NNS_DOWNLOAD": "1", "PATH": "/usr/bin:/bin"},
+    )
     full = {"model": "VGG8", "inference": 1, "batch_size": 10, "seed": 1, **args}
-    return run_inference(checkout=checkout, workdir=tmp_path / name, args=full, python=sys.executable,
-                         data_root=str(data), synthetic=0, max_test_images=20, timeout=60,
-                         stdout_path=tmp_path / f"{name}.out", stderr_path=tmp_path / f"{name}.err")
+    return run_inference(
+        checkout=checkout,
+        workdir=tmp_path / name,
+        args=full,
+        python=sys.executable,
+        data_root=str(data),
+        synthetic=0,
+        max_test_images=20,
+        timeout=60,
+        stdout_path=tmp_path / f"{name}.out",
+        stderr_path=tmp_path / f"{name}.err",
+    )
 
 
 def test_parallel_runs_never_share_traces(fetched, tmp_path):
@@ -84,9 +97,18 @@ def test_parallel_runs_never_share_traces(fetched, tmp_path):
 
 def test_compute_jobs_do_not_download(fetched, tmp_path):
     checkout, _ = fetched
-    result = run_inference(checkout=checkout, workdir=tmp_path / "w", args={"model": "VGG8", "seed": 1},
-                           python=sys.executable, data_root=str(tmp_path / "empty"), synthetic=0, max_test_images=None,
-                           timeout=60, stdout_path=tmp_path / "o", stderr_path=tmp_path / "e")
+    result = run_inference(
+        checkout=checkout,
+        workdir=tmp_path / "w",
+        args={"model": "VGG8", "seed": 1},
+        python=sys.executable,
+        data_root=str(tmp_path / "empty"),
+        synthetic=0,
+        max_test_images=None,
+        timeout=60,
+        stdout_path=tmp_path / "o",
+        stderr_path=tmp_path / "e",
+    )
     assert result["status"] == "failed" and "Dataset not found" in result["reason"]
     assert not (tmp_path / "empty").exists()
 
@@ -94,9 +116,16 @@ def test_compute_jobs_do_not_download(fetched, tmp_path):
 def test_a_hanging_simulator_is_stopped_and_recorded(fetched, base, tmp_path):
     build_hardware(base, tmp_path / "slow", {**DEFAULTS, "clkFreq": 10.0}, commit="x", log=subprocess.DEVNULL)
     assert _infer(fetched, tmp_path, "work")["status"] == "ok"
-    result = run_estimate(build=tmp_path / "slow", workdir=tmp_path / "work", model="VGG8", timeout=2,
-                          correct_network=True, network_path=tmp_path / "network.csv",
-                          stdout_path=tmp_path / "est.out", stderr_path=tmp_path / "est.err")
+    result = run_estimate(
+        build=tmp_path / "slow",
+        workdir=tmp_path / "work",
+        model="VGG8",
+        timeout=2,
+        correct_network=True,
+        network_path=tmp_path / "network.csv",
+        stdout_path=tmp_path / "est.out",
+        stderr_path=tmp_path / "est.err",
+    )
     assert result["status"] == "failed" and "timed out after 2 s" in result["reason"]
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "slow" / "main")], capture_output=True)
     assert leftover.returncode == 1  # no process left behind

@@ -1,8 +1,8 @@
 """Param.cpp patching: the first unconditional assignment, verified, nothing else touched."""
 
 import pytest
-
 from conftest import STANDIN
+
 from noisyneurosim.param_patch import (
     UpstreamChanged,
     current_values,
@@ -18,7 +18,10 @@ PARAM = (STANDIN / "Inference_pytorch" / "NeuroSIM" / "Param.cpp").read_text()
 def test_sets_the_unconditional_assignment_and_leaves_conditional_ones():
     patched = patch_param_cpp(PARAM, {"numColMuxed": 1, "cellBit": 2, "technode": 45})
     assert current_values(patched, ["numColMuxed", "cellBit", "technode"]) == {
-        "numColMuxed": "1", "cellBit": "2", "technode": "45"}
+        "numColMuxed": "1",
+        "cellBit": "2",
+        "technode": "45",
+    }
     # NeuroSim's own rules (inside conditions) keep their values
     assert "\tnumColMuxed = 1;\n\t}" in patched  # the sequential-SRAM branch, as upstream wrote it
     assert "cellBit = 1;             // force cellBit = 1 for all SRAM cases" in patched
@@ -58,7 +61,7 @@ def test_a_name_without_unconditional_assignment_stops_the_build():
 
 def test_only_numbers_and_booleans_are_written():
     with pytest.raises(TypeError):
-        format_value("technode", "22; system(\"rm -rf /\")")
+        format_value("technode", '22; system("rm -rf /")')
     with pytest.raises(TypeError):
         format_value("SARADC", "true")
     with pytest.raises(ValueError):

@@ -84,7 +84,14 @@ def test_vgg8_has_eight_layers(shared_samples):
 
 def test_accuracy_is_correct_over_total(shared_samples):
     err = (shared_samples / "inference_densenet40_cpu.stderr").read_text()
-    assert parse_accuracy(err) == {"status": "ok", "reason": "", "loss": 2.8621, "correct": 0, "total": 4, "accuracy": 0.0}
+    assert parse_accuracy(err) == {
+        "status": "ok",
+        "reason": "",
+        "loss": 2.8621,
+        "correct": 0,
+        "total": 4,
+        "accuracy": 0.0,
+    }
 
 
 def test_accuracy_not_the_rounded_percentage():
@@ -109,8 +116,18 @@ def test_killed_by_signal_is_named():
 
 def test_parse_log_command(shared_samples):
     proc = subprocess.run(
-        [sys.executable, "-m", "noisyneurosim", "parse-log", str(shared_samples / "small_rram_seq.stdout"), "--returncode", "0"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "noisyneurosim",
+            "parse-log",
+            str(shared_samples / "small_rram_seq.stdout"),
+            "--returncode",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(proc.stdout)
     assert result["status"] == "failed" and "non-finite" in result["reason"]

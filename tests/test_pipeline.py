@@ -9,27 +9,18 @@ import math
 import re
 
 import pytest
-
-
-def ran(proc, rule):
-    return len(re.findall(rf"^(?:local)?rule {rule}:", proc.stderr, re.M))
-
-
-def row(runs, **knobs):
-    hit = runs
-    for key, value in knobs.items():
-        hit = hit[hit[key] == value]
-    assert len(hit) == 1, f"{len(hit)} rows for {knobs}"
-    return hit.iloc[0]
+from runner import ran, row
 
 
 def test_settings_travel_from_sweep_yaml_into_the_table(make_workflow):
-    wf = make_workflow({
-        "travel": {
-            "points": [{}, {"technode": 45}, {"memcelltype": "RRAM"}, {"ADCprecision": 3}, {"vari": 0.3}],
-            "seeds": [7],
+    wf = make_workflow(
+        {
+            "travel": {
+                "points": [{}, {"technode": 45}, {"memcelltype": "RRAM"}, {"ADCprecision": 3}, {"vari": 0.3}],
+                "seeds": [7],
+            }
         }
-    })
+    )
     proc = wf.run()
     runs = wf.runs()
     assert list(runs["status"]) == ["ok"] * 5
@@ -69,8 +60,18 @@ def test_settings_travel_from_sweep_yaml_into_the_table(make_workflow):
     assert base["accuracy"] == base["accuracy_correct"] / base["accuracy_total"]
     assert base["accuracy_total"] == 50  # max_test_images
     # every chip-level metric is there and finite
-    for metric in ("chip_area_um2", "latency_ns", "dynamic_energy_pj", "leakage_power_uw", "tops_per_w",
-                   "tops", "fps", "tops_per_mm2", "adc_energy_pj", "accumulation_latency_ns"):
+    for metric in (
+        "chip_area_um2",
+        "latency_ns",
+        "dynamic_energy_pj",
+        "leakage_power_uw",
+        "tops_per_w",
+        "tops",
+        "fps",
+        "tops_per_mm2",
+        "adc_energy_pj",
+        "accumulation_latency_ns",
+    ):
         assert math.isfinite(base[metric]) and base[metric] > 0, metric
     assert base["process"] == "Pipelined"
     assert base["neurosim_commit"] == wf.config["neurosim"]["commit"]
@@ -99,12 +100,14 @@ def test_two_hardware_settings_share_one_inference_run(make_workflow):
 
 
 def test_simulator_failures_become_failed_rows_and_others_finish(make_workflow):
-    wf = make_workflow({
-        "faults": {
-            "points": [{}, {"temp": 390}, {"memcelltype": "RRAM", "operationmode": 1}, {"technode": 45}],
-            "seeds": [1],
+    wf = make_workflow(
+        {
+            "faults": {
+                "points": [{}, {"temp": 390}, {"memcelltype": "RRAM", "operationmode": 1}, {"technode": 45}],
+                "seeds": [1],
+            }
         }
-    })
+    )
     proc = wf.run(check=False)
     # the exit code and the final message say how many failed
     assert proc.returncode != 0
@@ -159,8 +162,12 @@ def test_status_shows_done_failed_and_still_to_run(make_workflow):
     wf.write()
 
     def status():
-        return subprocess.run([sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path),
-                               "--directory", str(wf.workdir)], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            [sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path), "--directory", str(wf.workdir)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     before = status()
     assert re.search(r"still to run\s+2", before) and re.search(r"done\s+0", before)
@@ -181,8 +188,12 @@ def test_calibrate_turns_measured_run_times_into_a_cost_table(make_workflow):
     wf.run()
     runs = wf.runs()
     assert runs["inference_seconds"].gt(0).all() and runs["estimate_seconds"].gt(0).all()
-    out = subprocess.run([sys.executable, "-m", "noisyneurosim", "calibrate", str(wf.workdir / "results/runs.csv")],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "noisyneurosim", "calibrate", str(wf.workdir / "results/runs.csv")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     cost = yaml.safe_load(out)["cost"]["VGG8"]
     per_image = (runs.drop_duplicates("acc_id")["inference_seconds"] / 50).median()
     assert cost["gpu_seconds_per_image"] == pytest.approx(per_image, rel=0.01)

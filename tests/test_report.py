@@ -5,20 +5,21 @@ import math
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import PROJECT
 from noisyneurosim.summary import pareto_front, wilson
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 STUDIES = {
     "noise": {"grid": {"ADCprecision": [3, 5], "vari": [0.0, 0.2]}, "seeds": [1, 2]},
-    "tech": {"grid": {"technode": [22, 45], "memcelltype": ["SRAM", "RRAM"]},
-             "points": [{"technode": 22, "temp": 390}], "seeds": [1]},
+    "tech": {
+        "grid": {"technode": [22, 45], "memcelltype": ["SRAM", "RRAM"]},
+        "points": [{"technode": 22, "temp": 390}],
+        "seeds": [1],
+    },
 }
 
 
@@ -59,8 +60,9 @@ def test_summary_matches_runs(finished):
     noise = summary[summary["study"] == "noise"]
     assert len(noise) == 4 and set(noise["seeds"]) == {2} and set(noise["seeds_ok"]) == {2}
     for _, s in noise.iterrows():
-        rows = runs[(runs["study"] == "noise") & (runs["ADCprecision"] == s["ADCprecision"])
-                    & (runs["vari"] == s["vari"])]
+        rows = runs[
+            (runs["study"] == "noise") & (runs["ADCprecision"] == s["ADCprecision"]) & (runs["vari"] == s["vari"])
+        ]
         assert s["accuracy_mean"] == pytest.approx(rows["accuracy"].mean())
         assert s["tops_per_w_mean"] == pytest.approx(rows["tops_per_w"].mean())
         assert s["accuracy_ci95_low"] <= s["accuracy_mean"] <= s["accuracy_ci95_high"]
@@ -87,13 +89,19 @@ def test_figures_are_valid_images_of_the_expected_count(finished):
     plots = finished.workdir / "results/plots"
     names = {p.relative_to(plots).as_posix() for p in plots.rglob("*.png")}
     assert names == {
-        "noise/accuracy/accuracy_vs_ADCprecision.png", "noise/accuracy/accuracy_vs_vari.png",
-        "noise/hardware/hardware_vs_ADCprecision.png", "noise/pareto/pareto_accuracy_tops_per_w.png",
-        "noise/heatmap/heatmap_vari_vs_ADCprecision.png", "noise/breakdown/breakdown_per_hardware_setting.png",
+        "noise/accuracy/accuracy_vs_ADCprecision.png",
+        "noise/accuracy/accuracy_vs_vari.png",
+        "noise/hardware/hardware_vs_ADCprecision.png",
+        "noise/pareto/pareto_accuracy_tops_per_w.png",
+        "noise/heatmap/heatmap_vari_vs_ADCprecision.png",
+        "noise/breakdown/breakdown_per_hardware_setting.png",
         "noise/layers/layers_of_best_tops_per_w.png",
-        "tech/hardware/hardware_vs_technode.png", "tech/hardware/hardware_vs_memcelltype.png",
-        "tech/hardware/hardware_vs_temp.png", "tech/pareto/pareto_accuracy_tops_per_w.png",
-        "tech/heatmap/heatmap_memcelltype_vs_technode.png", "tech/breakdown/breakdown_per_hardware_setting.png",
+        "tech/hardware/hardware_vs_technode.png",
+        "tech/hardware/hardware_vs_memcelltype.png",
+        "tech/hardware/hardware_vs_temp.png",
+        "tech/pareto/pareto_accuracy_tops_per_w.png",
+        "tech/heatmap/heatmap_memcelltype_vs_technode.png",
+        "tech/breakdown/breakdown_per_hardware_setting.png",
         "tech/layers/layers_of_best_tops_per_w.png",
     }
     for name in names:
@@ -144,17 +152,23 @@ def chromium() -> str:
     pytest.skip("no headless Chromium installed (apt-get install chromium)")
 
 
-BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.browser
 def test_report_opens_in_a_browser_with_every_figure_and_table(finished, tmp_path):
     browser = chromium()
     report = finished.workdir / "report.html"
-    subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"),
-                    "--directory", str(finished.workdir), "--configfile", str(finished.config_path),
-                    "--report", str(report)], check=True, capture_output=True, text=True)
+    subprocess.run(finished.command("--report", str(report), cores=None), check=True, capture_output=True, text=True)
     html = report.read_text()
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", CHECK + "</body>"))
@@ -175,6 +189,10 @@ def test_report_opens_in_a_browser_with_every_figure_and_table(finished, tmp_pat
     assert html.count("Param.cpp.diff") >= runs["hw_id"].nunique()
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
-    subprocess.run([*common, "--window-size=1400,1000", f"--screenshot={shot}", report.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [*common, "--window-size=1400,1000", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert png_size(shot) == (1400, 1000)

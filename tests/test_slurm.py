@@ -7,19 +7,15 @@ Without a reachable Slurm these tests skip, unless NNS_REQUIRE_SLURM=1 (CI).
 
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT
-from test_pipeline import row
 
 pytestmark = pytest.mark.slurm
 CI_PROFILE = Path(__file__).parent / "slurm_ci_profile"
@@ -59,12 +55,16 @@ def module_env(modulepath: Path) -> dict:
 
 def run_on_slurm(wf, *extra, timeout=420, env=None, modulepath=None):
     """Run like a user on the login node; a hung run is stopped and must leave no job behind."""
-    wf.write()
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"),
-           "--directory", str(wf.workdir), "--configfile", str(wf.config_path),
-           "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), *extra]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {}), **(module_env(modulepath) if modulepath else {})})
+    cmd = wf.command(
+        "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), *extra, cores=None
+    )
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {}), **(module_env(modulepath) if modulepath else {})},
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
         hung = False
@@ -83,14 +83,19 @@ def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
     modules = tmp_path / "modulefiles"
     (modules / "nns-probe").mkdir(parents=True)
     (modules / "nns-probe" / "1.0").write_text("#%Module1.0\nsetenv NNS_MODULE_PROBE loaded\n")
-    wf = make_workflow({"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [22, 45]}, "seeds": [1]}},
-                       python={"envmodules": ["nns-probe/1.0"]})
+    wf = make_workflow(
+        {"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [22, 45]}, "seeds": [1]}},
+        python={"envmodules": ["nns-probe/1.0"]},
+    )
     # without `module` in the jobs' shell the run stops before submitting anything
     env_without = {k: v for k, v in os.environ.items() if k != "BASH_ENV"}
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"),
-                           "--directory", str(wf.workdir), "--configfile", str(wf.config_path),
-                           "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE)],
-                          capture_output=True, text=True, env=env_without, timeout=120) if wf.write() is None else None
+    proc = subprocess.run(
+        wf.command("--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), cores=None),
+        capture_output=True,
+        text=True,
+        env=env_without,
+        timeout=120,
+    )
     assert proc.returncode != 0 and "`module` is not a command" in proc.stderr
     assert not our_jobs(wf.workdir) and not (wf.workdir / "results").exists()
     code, out, err, hung = run_on_slurm(wf, "--group-components", "estimates=2", modulepath=modules)
@@ -111,8 +116,9 @@ def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
         assert r["estimate_slurm_job"] not in set(runs["inference_slurm_job"])
     # the GPU request is the users' own: --gpus=volta:1 --gpus-per-node=volta:1 --partition=c18g
     job = str(int(runs["inference_slurm_job"].iloc[0]))
-    tres = subprocess.run(["sacct", "-X", "-n", "-j", job, "-o", "Partition,AllocTRES%60"],
-                          capture_output=True, text=True).stdout
+    tres = subprocess.run(
+        ["sacct", "-X", "-n", "-j", job, "-o", "Partition,AllocTRES%60"], capture_output=True, text=True
+    ).stdout
     assert "c18g" in tres and "gres/gpu" in tres
     assert (wf.workdir / "results/logs/slurm").is_dir()
     assert not our_jobs(wf.workdir)

@@ -16,10 +16,23 @@ from .network import describe_changes
 from .parse import CHIP_METRICS
 
 LAYER_METRICS = (
-    "tiles", "speed_up", "utilization", "read_latency_ns", "read_dynamic_energy_pj", "leakage_power_uw",
-    "leakage_energy_pj", "buffer_latency_ns", "buffer_energy_pj", "ic_latency_ns", "ic_energy_pj",
-    "adc_latency_ns", "accumulation_latency_ns", "other_latency_ns", "adc_energy_pj",
-    "accumulation_energy_pj", "other_energy_pj",
+    "tiles",
+    "speed_up",
+    "utilization",
+    "read_latency_ns",
+    "read_dynamic_energy_pj",
+    "leakage_power_uw",
+    "leakage_energy_pj",
+    "buffer_latency_ns",
+    "buffer_energy_pj",
+    "ic_latency_ns",
+    "ic_energy_pj",
+    "adc_latency_ns",
+    "accumulation_latency_ns",
+    "other_latency_ns",
+    "adc_energy_pj",
+    "accumulation_energy_pj",
+    "other_energy_pj",
 )
 
 
@@ -54,10 +67,8 @@ def failure_log(row) -> str:
 
 def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]]:
     """model -> (mark, detail) from the reproducibility guard's records."""
-    from .pipeline import reproducibility_pairs
-
     marks = {}
-    for model in reproducibility_pairs(sweep):
+    for model in sweep.reproducibility_pairs():
         record = read_json(base / paths.REPRODUCIBILITY.format(model=model))
         if record is None:
             marks[model] = ("not checked", "the check has not run yet")
@@ -118,8 +129,16 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
     )
     layers = []
     for layer in (est or {}).get("layers", []):
-        layers.append({"study": p.study, "point_id": p.point_id, "seed": p.seed, "hw_id": p.hw_id,
-                       "layer": layer["layer"], **{m: layer.get(m) for m in LAYER_METRICS}})
+        layers.append(
+            {
+                "study": p.study,
+                "point_id": p.point_id,
+                "seed": p.seed,
+                "hw_id": p.hw_id,
+                "layer": layer["layer"],
+                **{m: layer.get(m) for m in LAYER_METRICS},
+            }
+        )
     return row, layers
 
 

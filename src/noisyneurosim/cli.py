@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import config as cfg
+from . import paths
 from .parse import parse_hardware
 
 
@@ -58,10 +59,14 @@ def calibration(runs) -> dict:
     table = {}
     for model, rows in runs.groupby("model"):
         inference = rows.dropna(subset=["inference_seconds", "accuracy_total"]).drop_duplicates("acc_id")
-        estimates = rows[rows["status"] == "ok"].dropna(subset=["estimate_seconds"]).drop_duplicates(["acc_id", "hw_id"])
+        estimates = (
+            rows[rows["status"] == "ok"].dropna(subset=["estimate_seconds"]).drop_duplicates(["acc_id", "hw_id"])
+        )
         entry = {}
         if len(inference):
-            entry["gpu_seconds_per_image"] = float((inference["inference_seconds"] / inference["accuracy_total"]).median())
+            entry["gpu_seconds_per_image"] = float(
+                (inference["inference_seconds"] / inference["accuracy_total"]).median()
+            )
         if len(estimates):
             entry["cpu_seconds_per_estimate"] = float(estimates["estimate_seconds"].median())
         if entry:
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--directory", default=".", help="the workflow folder holding results/")
         p.set_defaults(func=func)
     p = sub.add_parser("calibrate", help="a cost table for the plan from the run times in a runs.csv")
-    p.add_argument("runs_csv", nargs="?", default="results/runs.csv")
+    p.add_argument("runs_csv", nargs="?", default=paths.RUNS)
     p.set_defaults(func=_calibrate)
     p = sub.add_parser("schema", help="print the JSON schema generated from the knob catalogue")
     p.set_defaults(func=lambda ns: print(__import__("noisyneurosim.schema").schema.as_yaml(), end="") or 0)

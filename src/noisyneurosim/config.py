@@ -105,8 +105,15 @@ class Point:
         return {k: self.knobs[k] for k in PARAM_NAMES}
 
     def as_record(self) -> dict:
-        return {"study": self.study, "point_id": self.point_id, "seed": self.seed, "knobs": self.knobs,
-                "swept": list(self.swept), "acc_id": self.acc_id, "hw_id": self.hw_id}
+        return {
+            "study": self.study,
+            "point_id": self.point_id,
+            "seed": self.seed,
+            "knobs": self.knobs,
+            "swept": list(self.swept),
+            "acc_id": self.acc_id,
+            "hw_id": self.hw_id,
+        }
 
     @classmethod
     def from_record(cls, record: dict) -> Point:
@@ -133,6 +140,15 @@ class Sweep:
 
     def estimates(self) -> dict[tuple[str, str], Point]:
         return {(p.acc_id, p.hw_id): p for p in self.points}
+
+    def reproducibility_pairs(self) -> dict[str, tuple[str, str]]:
+        """The estimate run twice per model: that of the model's first point (none when the guard is off)."""
+        if not self.settings.check_reproducible:
+            return {}
+        pairs: dict[str, tuple[str, str]] = {}
+        for p in self.points:
+            pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
+        return pairs
 
 
 def _did_you_mean(word: str, options) -> str:
@@ -338,7 +354,8 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     _check_source(ns, problems, base)
     py = _check_section("python", config.get("python"), PYTHON_KEYS, problems)
     if "command" in py and (
-        not isinstance(py["command"], str) or not py["command"].split()
+        not isinstance(py["command"], str)
+        or not py["command"].split()
         or not all(SAFE_WORD.match(w) for w in py["command"].split())
     ):
         problems.append(

@@ -24,7 +24,8 @@ SIGNATURES = (
         "network-file-mismatch",
         r"network file disagrees with the layer traces",
         "the C++ core would size its matrices from the network file and read past the traces (undefined numbers)",
-        "keep neurosim.correct_network on for models whose upstream file is known wrong; otherwise fix NetWork_<model>.csv",
+        "keep neurosim.correct_network on for models whose upstream file is known wrong; "
+        "otherwise fix NetWork_<model>.csv",
     ),
     Signature(
         "silent-exit-255",

@@ -22,9 +22,10 @@ def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None)
         shutil.rmtree(checkout)
     dest.mkdir(parents=True, exist_ok=True)
     source = repo if repo else str(Path(path).expanduser().resolve())
-    is_git = repo is not None or subprocess.run(
-        ["git", "-C", source, "rev-parse", "--git-dir"], capture_output=True
-    ).returncode == 0  # a checkout or a bare mirror
+    is_git = (
+        repo is not None
+        or subprocess.run(["git", "-C", source, "rev-parse", "--git-dir"], capture_output=True).returncode == 0
+    )  # a checkout or a bare mirror
     if is_git:
         # "--" ends options: a repository string can never be read as one.
         _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout))

@@ -55,10 +55,7 @@ class Mismatch:
         return self.what == "output channels (weight columns)"
 
     def describe(self, model: str, network_name: str) -> str:
-        return (
-            f"{model} layer {self.layer}: {self.what} {self.network} in {network_name}, "
-            f"{self.trace} in {self.file}"
-        )
+        return f"{model} layer {self.layer}: {self.what} {self.network} in {network_name}, {self.trace} in {self.file}"
 
 
 class NetworkMismatch(ValueError):
@@ -98,7 +95,7 @@ def trace_files(trace_command: Path) -> list[tuple[str, str]]:
     if len(tokens) < 8 or not tokens[0].endswith("main"):
         raise ValueError(f"{trace_command}: not a NeuroSim trace command")
     files = tokens[6:]
-    return list(zip(files[0::2], files[1::2]))
+    return list(zip(files[0::2], files[1::2], strict=True))
 
 
 def read_traces(trace_command: Path, workdir: Path) -> list[LayerTrace]:
@@ -114,14 +111,24 @@ def compare(rows: list[list[int]], traces: list[LayerTrace]) -> list[Mismatch]:
     if len(rows) != len(traces):
         return [Mismatch(0, "number of layers", len(rows), len(traces), "trace_command.sh")]
     out = []
-    for row, t in zip(rows, traces):
+    for row, t in zip(rows, traces, strict=True):
         weight_rows = row[2] * row[3] * row[4]
         if t.weight_rows != weight_rows:
-            out.append(Mismatch(t.layer, "input channels x kernel area (weight rows)", weight_rows, t.weight_rows, t.weight_file))
+            out.append(
+                Mismatch(
+                    t.layer, "input channels x kernel area (weight rows)", weight_rows, t.weight_rows, t.weight_file
+                )
+            )
         if t.weight_cols != row[OUTPUT_CHANNELS]:
-            out.append(Mismatch(t.layer, "output channels (weight columns)", row[OUTPUT_CHANNELS], t.weight_cols, t.weight_file))
+            out.append(
+                Mismatch(
+                    t.layer, "output channels (weight columns)", row[OUTPUT_CHANNELS], t.weight_cols, t.weight_file
+                )
+            )
         if t.input_rows != weight_rows:
-            out.append(Mismatch(t.layer, "input channels x kernel area (input rows)", weight_rows, t.input_rows, t.input_file))
+            out.append(
+                Mismatch(t.layer, "input channels x kernel area (input rows)", weight_rows, t.input_rows, t.input_file)
+            )
     return out
 
 
@@ -152,7 +159,10 @@ def resolve(
         raise NetworkMismatch(f"{why}; {KNOWN_WRONG[model]}; neurosim.correct_network: true runs it corrected")
     if not all(m.correctable for m in mismatches):
         rest = [m for m in mismatches if not m.correctable]
-        raise NetworkMismatch(f"the network file disagrees with the layer traces beyond the known correction: {summarise(rest, model, name)}")
+        raise NetworkMismatch(
+            "the network file disagrees with the layer traces beyond the known correction: "
+            + summarise(rest, model, name)
+        )
     corrected = [list(r) for r in rows]
     changes = []
     for m in mismatches:

@@ -26,7 +26,11 @@ def prepare_workdir(checkout: Path, workdir: Path) -> None:
     workdir.mkdir(parents=True)
     shutil.copy2(src / "inference.py", workdir / "inference.py")
     for entry in src.iterdir():
-        if entry.is_dir() and entry.name not in ("log", "NeuroSIM") and not entry.name.startswith((".", "layer_record")):
+        if (
+            entry.is_dir()
+            and entry.name not in ("log", "NeuroSIM")
+            and not entry.name.startswith((".", "layer_record"))
+        ):
             (workdir / entry.name).symlink_to(entry, target_is_directory=True)
     (workdir / "log").mkdir()
     for ckpt in (src / "log").glob("*.pth"):
@@ -130,7 +134,9 @@ def run_estimate(
     return result
 
 
-def run_core(main: Path, network: Path, argv: list[str], workdir: Path, timeout, stdout_path: Path, stderr_path: Path) -> dict:
+def run_core(
+    main: Path, network: Path, argv: list[str], workdir: Path, timeout, stdout_path: Path, stderr_path: Path
+) -> dict:
     cmd = [str(main), str(network), *argv]
     code, problem, seconds = run(
         cmd, cwd=workdir, env=dict(os.environ), timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
@@ -138,17 +144,23 @@ def run_core(main: Path, network: Path, argv: list[str], workdir: Path, timeout,
     if problem:
         result = {"status": "failed", "reason": problem, "chip": {}, "layers": [], "returncode": None}
     else:
-        result = parse_hardware(
-            stdout_path.read_text(errors="replace"), code, stderr_path.read_text(errors="replace")
-        )
+        result = parse_hardware(stdout_path.read_text(errors="replace"), code, stderr_path.read_text(errors="replace"))
     result["seconds"] = round(seconds, 3)
     result["where"] = where()
     return result
 
 
 def stage_dataset(
-    *, checkout: Path, dataset: str, root: Path, python: str, download: bool, synthetic: int, flag: Path,
-    stdout_path: Path, stderr_path: Path,
+    *,
+    checkout: Path,
+    dataset: str,
+    root: Path,
+    python: str,
+    download: bool,
+    synthetic: int,
+    flag: Path,
+    stdout_path: Path,
+    stderr_path: Path,
 ) -> None:
     """Make the dataset present under root (downloaded, or generated when synthetic), then prove that
     NeuroSim's own loader reads it; then write the flag."""

@@ -62,9 +62,9 @@ def find_unconditional(lines: list[str], name: str) -> int | None:
                 in_block = in_block_next
                 continue
         stripped = code.strip()
-        if started and depth == 1 and not in_block and rx.match(raw.rstrip("\r\n")):
-            if not (BARE_CONTROL.match(previous) and not previous.rstrip().endswith((";", "{", "}"))):
-                return idx
+        guarded = BARE_CONTROL.match(previous) and not previous.rstrip().endswith((";", "{", "}"))
+        if started and depth == 1 and not in_block and rx.match(raw.rstrip("\r\n")) and not guarded:
+            return idx
         depth += code.count("{") - code.count("}")
         if started and depth <= 0 and "}" in code:
             return None  # left the constructor
@@ -136,12 +136,10 @@ def patch_param_cpp(text: str, values: dict, *, where: str = "Param.cpp") -> str
         m = _assignment(name).match(raw.rstrip("\r\n"))
         if _same(name, read_value(name, m.group(4)), value):
             continue  # keep upstream's spelling, so the diff shows only real changes
-        ending = raw[len(raw.rstrip("\r\n")):]
+        ending = raw[len(raw.rstrip("\r\n")) :]
         lines[idx] = f"{m.group(1)}{m.group(2)}{m.group(3)}{format_value(name, value)}{m.group(5)}{ending}"
     if missing:
-        raise UpstreamChanged(
-            f"upstream changed: no unconditional assignment of {', '.join(missing)} in {where}"
-        )
+        raise UpstreamChanged(f"upstream changed: no unconditional assignment of {', '.join(missing)} in {where}")
     patched = "".join(lines)
     verify(patched, values, where=where)
     return patched

@@ -7,6 +7,7 @@ reason a user can act on.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import signal
@@ -198,10 +199,8 @@ def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "")
         what = f"exit code {returncode}"
         sig = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else None
         if sig:
-            try:
+            with contextlib.suppress(ValueError):  # not a signal number after all
                 what += f" ({signal.Signals(sig).name})"
-            except ValueError:
-                pass
         if errors:
             reason = f"{what}: {errors[0]}"
         elif not stdout.strip():
@@ -218,7 +217,10 @@ def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "")
         status, reason = "failed", f"non-finite values: {shown}"
     elif not complete:
         missing = [k for k in CHIP_LINES if k not in chip]
-        status, reason = "failed", f"incomplete output (missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''})"
+        status, reason = (
+            "failed",
+            f"incomplete output (missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''})",
+        )
     return {
         "status": status,
         "reason": reason,

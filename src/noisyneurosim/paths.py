@@ -43,14 +43,25 @@ SUMMARY_MD = "results/summary.md"
 PLOTS = "results/plots/{study}/{kind}"
 CONFIG_RECORD = "results/config.yaml"
 
-# logs: NeuroSim's own output (read by the parser) and each job's own log
-LOGS = "results/logs"
-STAGE_LOG = LOGS + "/stage_dataset/{dataset}"
-BUILD_LOG = LOGS + "/build/{hw}"
-INFERENCE_LOG = LOGS + "/inference/{acc}"
-ESTIMATE_LOG = LOGS + "/estimate/{acc}/{hw}"
-REPRODUCIBILITY_LOG = LOGS + "/reproducibility/{model}"
-PLOT_LOG = LOGS + "/plots/{study}/{kind}.log"
+# logs: NeuroSim's own output (read by the parser) and each job's own log (its stderr and logger)
+STAGE_STDOUT = "results/logs/stage_dataset/{dataset}.stdout"
+STAGE_STDERR = "results/logs/stage_dataset/{dataset}.stderr"
+STAGE_JOB_LOG = "results/logs/stage_dataset/{dataset}.job.log"
+BUILD_MAKE_LOG = "results/logs/build/{hw}.log"
+BUILD_JOB_LOG = "results/logs/build/{hw}.job.log"
+INFERENCE_STDOUT = "results/logs/inference/{acc}.stdout"
+INFERENCE_STDERR = "results/logs/inference/{acc}.stderr"
+INFERENCE_JOB_LOG = "results/logs/inference/{acc}.job.log"
+ESTIMATE_STDOUT = "results/logs/estimate/{acc}/{hw}.stdout"
+ESTIMATE_STDERR = "results/logs/estimate/{acc}/{hw}.stderr"
+ESTIMATE_JOB_LOG = "results/logs/estimate/{acc}/{hw}.job.log"
+REPRODUCIBILITY_STDOUT = "results/logs/reproducibility/{model}.stdout"
+REPRODUCIBILITY_STDERR = "results/logs/reproducibility/{model}.stderr"
+REPRODUCIBILITY_JOB_LOG = "results/logs/reproducibility/{model}.job.log"
+COLLECT_LOG = "results/logs/collect_results.log"
+SUMMARISE_LOG = "results/logs/summarise_results.log"
+PLOT_LOG = "results/logs/plots/{study}/{kind}.log"
+RECORD_CONFIG_LOG = "results/logs/record_config.log"
 
 
 def source(commit: str) -> str:
@@ -63,7 +74,7 @@ def point_files(acc: str, hw: str) -> dict[str, str]:
         "accuracy": ACCURACY.format(acc=acc),
         "estimate": ESTIMATE.format(acc=acc, hw=hw),
         "build": BUILD_RECORD.format(hw=hw),
-        "inference_log": INFERENCE_LOG.format(acc=acc) + ".stderr",
-        "estimate_log": ESTIMATE_LOG.format(acc=acc, hw=hw) + ".stdout",
+        "inference_log": INFERENCE_STDERR.format(acc=acc),
+        "estimate_log": ESTIMATE_STDOUT.format(acc=acc, hw=hw),
         "build_dir": BUILD.format(hw=hw),
     }

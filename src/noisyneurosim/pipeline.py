@@ -71,18 +71,8 @@ def build_records(sweep: Sweep) -> list[str]:
     return sorted({paths.BUILD_RECORD.format(hw=p.hw_id) for p in sweep.points})
 
 
-def reproducibility_pairs(sweep: Sweep) -> dict[str, tuple[str, str]]:
-    """The estimate run twice per model: that of the model's first point (none when the guard is off)."""
-    if not sweep.settings.check_reproducible:
-        return {}
-    pairs: dict[str, tuple[str, str]] = {}
-    for p in sweep.points:
-        pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
-    return pairs
-
-
 def reproducibility_files(sweep: Sweep) -> list[str]:
-    return [paths.REPRODUCIBILITY.format(model=model) for model in sorted(reproducibility_pairs(sweep))]
+    return [paths.REPRODUCIBILITY.format(model=model) for model in sorted(sweep.reproducibility_pairs())]
 
 
 def plot_targets(sweep: Sweep) -> list[str]:
@@ -96,8 +86,13 @@ def write_points(sweep: Sweep, path: str = paths.POINTS) -> None:
     """The expanded sweep, for the jobs that need every point (collecting the tables): they read it
     instead of checking the config again. Rewritten only when it changes, so that an unchanged sweep
     reruns nothing."""
-    text = json.dumps({"source": sweep.source, "config": sweep.config,
-                       "points": [p.as_record() for p in sweep.points]}, sort_keys=True) + "\n"
+    text = (
+        json.dumps(
+            {"source": sweep.source, "config": sweep.config, "points": [p.as_record() for p in sweep.points]},
+            sort_keys=True,
+        )
+        + "\n"
+    )
     target = Path(path)
     if not target.exists() or target.read_text() != text:
         atomic_write(target, text)
@@ -119,7 +114,7 @@ def plan(sweep: Sweep) -> dict:
         cfg.test_images(p, sweep.settings) * cost[p.knobs["model"]]["gpu_seconds_per_image"] for p in acc.values()
     )
     cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
-    guard = reproducibility_pairs(sweep)
+    guard = sweep.reproducibility_pairs()
     guard_seconds = sum(cost[model]["cpu_seconds_per_estimate"] for model in guard)
     return {
         "reproducibility_checks": len(guard),
@@ -147,7 +142,8 @@ def plan_text(sweep: Sweep) -> str:
             if p["reproducibility_checks"]
             else "  no reproducibility check (neurosim.check_reproducible: false)"
         ),
-        f"  expected cost: {p['gpu_hours']:.2f} GPU hours, {p['cpu_core_hours']:.2f} CPU core hours (cost table in the config)",
+        f"  expected cost: {p['gpu_hours']:.2f} GPU hours, {p['cpu_core_hours']:.2f} CPU core hours "
+        "(cost table in the config)",
     ]
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)

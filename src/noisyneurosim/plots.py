@@ -12,15 +12,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: E402,F401
-from .knobs import INFERENCE_NAMES, KNOBS, display, label  # noqa: E402
-from .aggregate import decode_swept  # noqa: E402
-from .summary import describe_setting, pareto_front  # noqa: E402
+from .aggregate import decode_swept
+from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: F401
+from .knobs import INFERENCE_NAMES, KNOBS, display, label
+from .summary import describe_setting, pareto_front
 
 METRICS = {
     "accuracy": "Accuracy (fraction correct)",
@@ -38,8 +38,10 @@ UNITS = {
 BREAKDOWNS = {
     "latency": ("Latency per image", ["adc_latency_ns", "accumulation_latency_ns", "other_latency_ns"]),
     "energy": ("Dynamic energy per image", ["adc_energy_pj", "accumulation_energy_pj", "other_energy_pj"]),
-    "area": ("Chip area", ["adc_area_um2", "accumulation_area_um2", "other_area_um2", "ic_area_um2",
-                           "cim_array_area_um2"]),
+    "area": (
+        "Chip area",
+        ["adc_area_um2", "accumulation_area_um2", "other_area_um2", "ic_area_um2", "cim_array_area_um2"],
+    ),
 }
 
 
@@ -62,8 +64,13 @@ def _metric_label(metric: str, values) -> tuple[str, float]:
     return (f"{text} [{unit}]" if unit else text), factor
 
 
-PART_NAMES = {"adc": "ADC", "accumulation": "Accumulation", "other": "Other peripheries", "ic": "Interconnect",
-              "cim": "CIM array"}
+PART_NAMES = {
+    "adc": "ADC",
+    "accumulation": "Accumulation",
+    "other": "Other peripheries",
+    "ic": "Interconnect",
+    "cim": "CIM array",
+}
 PALETTE = sns.color_palette("colorblind", 10)
 
 sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
@@ -96,10 +103,12 @@ def _log_axis(values) -> bool:
 
 def _note(fig, shown: int, total: int) -> None:
     missing = total - shown
-    text = (f"{missing} of {total} points not shown (failed or not run; see summary)"
-            if missing else f"all {total} points shown")
-    fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=8,
-             color="firebrick" if missing else "dimgray")
+    text = (
+        f"{missing} of {total} points not shown (failed or not run; see summary)"
+        if missing
+        else f"all {total} points shown"
+    )
+    fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=8, color="firebrick" if missing else "dimgray")
 
 
 def _save(fig, out: Path, name: str) -> list[Path]:
@@ -130,8 +139,15 @@ def _line(ax, data: pd.DataFrame, x: str, y: str, hue: str | None, scale: float)
         for value, part in data.groupby(hue, sort=True):
             g = part.groupby(x)["_y"]
             mean, sd = g.mean(), g.std().fillna(0)
-            ax.errorbar(mean.index, mean.values, yerr=sd.values, marker="o", capsize=3,
-                        color=colors[value], label=display(hue, value))
+            ax.errorbar(
+                mean.index,
+                mean.values,
+                yerr=sd.values,
+                marker="o",
+                capsize=3,
+                color=colors[value],
+                label=display(hue, value),
+            )
         ax.legend(title=label(hue), fontsize=8)
     else:
         g = data.groupby(x)["_y"]
@@ -161,7 +177,9 @@ def hardware(runs: pd.DataFrame, out: Path) -> list[Path]:
     for knob in hardware_axes(runs):
         hue = next((k for k in hardware_axes(runs) if k != knob), None)
         fig, grid = plt.subplots(2, 2, figsize=(9, 6.5))
-        for ax, metric in zip(grid.flat, ["tops_per_w", "latency_ns", "dynamic_energy_pj", "chip_area_um2"]):
+        for ax, metric in zip(
+            grid.flat, ["tops_per_w", "latency_ns", "dynamic_energy_pj", "chip_area_um2"], strict=True
+        ):
             name, scale = _metric_label(metric, ok[metric])
             _line(ax, ok, knob, metric, hue, scale)
             _knob_axis(ax, knob, runs[knob])
@@ -177,14 +195,26 @@ def hardware(runs: pd.DataFrame, out: Path) -> list[Path]:
 def pareto(summary: pd.DataFrame, runs: pd.DataFrame, out: Path) -> list[Path]:
     s = summary.dropna(subset=["tops_per_w_mean", "accuracy_mean"])
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    ax.errorbar(s["tops_per_w_mean"], s["accuracy_mean"],
-                yerr=[s["accuracy_mean"] - s["accuracy_ci95_low"], s["accuracy_ci95_high"] - s["accuracy_mean"]],
-                fmt="o", color=PALETTE[7], alpha=0.7, capsize=2, label="setting (95 % CI of accuracy)")
+    ax.errorbar(
+        s["tops_per_w_mean"],
+        s["accuracy_mean"],
+        yerr=[s["accuracy_mean"] - s["accuracy_ci95_low"], s["accuracy_ci95_high"] - s["accuracy_mean"]],
+        fmt="o",
+        color=PALETTE[7],
+        alpha=0.7,
+        capsize=2,
+        label="setting (95 % CI of accuracy)",
+    )
     front = pareto_front(s)
     ax.plot(front["tops_per_w_mean"], front["accuracy_mean"], "-o", color=PALETTE[3], label="Pareto front")
     for _, r in front.iterrows():
-        ax.annotate(describe_setting(r), (r["tops_per_w_mean"], r["accuracy_mean"]), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
+        ax.annotate(
+            describe_setting(r),
+            (r["tops_per_w_mean"], r["accuracy_mean"]),
+            fontsize=7,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
     ax.set_xlabel(METRICS["tops_per_w"])
     ax.set_ylabel(METRICS["accuracy"])
     ax.set_title("Accuracy against energy efficiency")
@@ -197,8 +227,11 @@ def heatmap(summary: pd.DataFrame, runs: pd.DataFrame, out: Path) -> list[Path]:
     axes = swept_knobs(runs)
     x, y = axes[0], axes[1]
     fig, panels = plt.subplots(1, 2, figsize=(11, 4.5))
-    for ax, (metric, title, fmt) in zip(panels, [("accuracy_mean", "Accuracy", ".3f"),
-                                                 ("tops_per_w_mean", "Energy efficiency [TOPS/W]", ".4g")]):
+    for ax, (metric, title, fmt) in zip(
+        panels,
+        [("accuracy_mean", "Accuracy", ".3f"), ("tops_per_w_mean", "Energy efficiency [TOPS/W]", ".4g")],
+        strict=True,
+    ):
         table = summary.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
         sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar_kws={"label": title})
         ax.set_xlabel(label(x))
@@ -232,7 +265,7 @@ def breakdown(runs: pd.DataFrame, out: Path) -> list[Path]:
     per_hw = per_hw.sort_values(varying or "setting", ascending=False)
     height = 1.8 + 0.35 * len(per_hw)
     fig, panels = plt.subplots(1, 3, figsize=(14, height), sharey=True)
-    for ax, (title, parts) in zip(panels, BREAKDOWNS.values()):
+    for ax, (title, parts) in zip(panels, BREAKDOWNS.values(), strict=True):
         _stacked(ax, per_hw["setting"], per_hw, parts, title, horizontal=True)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (len(per_hw) + 2)), ncol=3)
     fig.suptitle("Where latency, energy and area go, per hardware setting (first seed)")
@@ -250,7 +283,7 @@ def layers(runs: pd.DataFrame, layer_table: pd.DataFrame, out: Path) -> list[Pat
         return _save(fig, out, "layers_of_best_tops_per_w")
     chosen = ok.loc[ok["tops_per_w"].idxmax()]
     table = layer_table[layer_table["point_id"] == chosen["point_id"]].sort_values("layer")
-    for ax, (title, parts) in zip(panels, [BREAKDOWNS["latency"], BREAKDOWNS["energy"]]):
+    for ax, (title, parts) in zip(panels, [BREAKDOWNS["latency"], BREAKDOWNS["energy"]], strict=True):
         _stacked(ax, table["layer"].astype(str), table, parts, title, horizontal=False)
         ax.set_xlabel("Layer")
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)

@@ -30,22 +30,41 @@ def _numbers(result: dict) -> dict:
 
 def differences(first: dict, second: dict) -> list[str]:
     a, b = _numbers(first), _numbers(second)
-    return [f"{key}: {a.get(key)} then {b.get(key)}" for key in sorted(set(a) | set(b), key=str) if a.get(key) != b.get(key)]
+    return [
+        f"{key}: {a.get(key)} then {b.get(key)}" for key in sorted(set(a) | set(b), key=str) if a.get(key) != b.get(key)
+    ]
 
 
 def check(
-    *, model: str, acc_id: str, hw_id: str, estimate: Path, network: Path, build: Path, workdir: Path,
-    timeout: float | None, stdout_path: Path, stderr_path: Path,
+    *,
+    model: str,
+    acc_id: str,
+    hw_id: str,
+    estimate: Path,
+    network: Path,
+    build: Path,
+    workdir: Path,
+    timeout: float | None,
+    stdout_path: Path,
+    stderr_path: Path,
 ) -> dict:
     record = {"model": model, "acc_id": acc_id, "hw_id": hw_id, "checked": False, "identical": None, "differences": []}
     first = read_json(estimate) or {}
     if first.get("returncode") is None:
         stdout_path.write_text("")
         stderr_path.write_text("not run: the estimate chosen for the check did not run the core\n")
-        return {**record, "note": f"not checked: estimate {acc_id}/{hw_id} did not run the core ({first.get('reason', '')})"}
+        return {
+            **record,
+            "note": f"not checked: estimate {acc_id}/{hw_id} did not run the core ({first.get('reason', '')})",
+        }
     second = run_core(
-        Path(build).resolve() / "main", Path(network).resolve(), trace_arguments(workdir, model), workdir,
-        timeout, stdout_path, stderr_path,
+        Path(build).resolve() / "main",
+        Path(network).resolve(),
+        trace_arguments(workdir, model),
+        workdir,
+        timeout,
+        stdout_path,
+        stderr_path,
     )
     if second.get("returncode") is None:
         return {**record, "note": f"not checked: the second run did not finish ({second['reason']})"}
@@ -54,6 +73,7 @@ def check(
         f"the same estimate ({acc_id}/{hw_id}) run twice gave identical numbers"
         if not found
         else f"the C++ core gave different numbers for the same input ({acc_id}/{hw_id}): "
-        + "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+        + "; ".join(found[:3])
+        + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
     )
     return {**record, "checked": True, "identical": not found, "differences": found, "note": note}

@@ -26,11 +26,21 @@ def point_rules(knobs: dict) -> list[tuple[str, str]]:
     if cb > ww:
         out.append(("cellBit", f"cellBit {cb} exceeds wl_weight {ww}"))
     elif ww % cb:
-        out.append(("cellBit", f"cellBit {cb} does not divide wl_weight {ww}; the accuracy side slices weights by wl_weight/cellBit"))
+        out.append(
+            (
+                "cellBit",
+                f"cellBit {cb} does not divide wl_weight {ww}; the accuracy side slices weights by wl_weight/cellBit",
+            )
+        )
     if knobs["parallelRead"] > knobs["subArray"]:
         out.append(("parallelRead", f"parallelRead {knobs['parallelRead']} exceeds subArray {knobs['subArray']}"))
     elif cb > 1 and knobs["parallelRead"] != knobs["subArray"]:
-        out.append(("parallelRead", f"cellBit {cb} > 1 needs parallelRead == subArray ({knobs['parallelRead']} != {knobs['subArray']})"))
+        out.append(
+            (
+                "parallelRead",
+                f"cellBit {cb} > 1 needs parallelRead == subArray ({knobs['parallelRead']} != {knobs['subArray']})",
+            )
+        )
     ds, model = knobs["dataset"], knobs["model"]
     if ds not in MODEL_DATASETS[model]:
         out.append(("dataset", f"{model} ships a checkpoint for {', '.join(MODEL_DATASETS[model])}, not {ds}"))
@@ -63,7 +73,12 @@ def point_warnings(knobs: dict, swept: tuple) -> list[tuple[str, str]]:
         cell_bits = 1 if knobs["memcelltype"] == 1 else knobs["cellBit"]
         limit = 2 ** math.ceil(math.log2(12 * math.ceil(knobs["wl_weight"] / cell_bits))) // 2
         if knobs["subArray"] > limit:
-            out.append(("subArray", f"DenseNet40 (network corrected, novelMapping) fits sub-arrays of at most {limit} "
-                                    f"rows here; NeuroSim stops with 'SubArray Size is too large' for subArray "
-                                    f"{knobs['subArray']}"))
+            out.append(
+                (
+                    "subArray",
+                    f"DenseNet40 (network corrected, novelMapping) fits sub-arrays of at most {limit} "
+                    f"rows here; NeuroSim stops with 'SubArray Size is too large' for subArray "
+                    f"{knobs['subArray']}",
+                )
+            )
     return out

@@ -32,9 +32,7 @@ def knob_schema(knob: Knob) -> dict:
 
 def build() -> dict:
     knob_props = {name: {"$ref": f"#/$defs/knobs/{name}"} for name in KNOBS}
-    axis_props = {
-        name: {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/knobs/{name}"}} for name in KNOBS
-    }
+    axis_props = {name: {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/knobs/{name}"}} for name in KNOBS}
     positive = {"type": "number", "exclusiveMinimum": 0}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

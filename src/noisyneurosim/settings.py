@@ -14,6 +14,8 @@ DEFAULT_COST = {
 COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 DEFAULT_TIMEOUTS = {"inference": 86400.0, "estimate": 7200.0, "build": 1800.0}
 DEFAULT_SEEDS = (117,)
+DEFAULT_DATASETS_ROOT = "resources/datasets"
+DEFAULT_CONDA = "workflow/envs/neurosim.yaml"
 SYNTHETIC_TEST_IMAGES = 100
 SYNTHETIC_DATASETS = ("cifar10", "cifar100")
 
@@ -53,8 +55,8 @@ class Settings:
     check_reproducible: bool = True
     python_command: str = "python"
     envmodules: tuple[str, ...] = ()
-    conda: str = "workflow/envs/neurosim.yaml"
-    datasets_root: str = "resources/datasets"
+    conda: str = DEFAULT_CONDA
+    datasets_root: str = DEFAULT_DATASETS_ROOT
     download: bool = True
     synthetic_test_images: int = 0  # 0: the real dataset
     max_test_images: int | None = None
@@ -83,10 +85,12 @@ class Settings:
             check_reproducible=ns.get("check_reproducible", True),
             python_command=py.get("command", "python"),
             envmodules=tuple(py.get("envmodules", ())),
-            conda=py.get("conda", "workflow/envs/neurosim.yaml"),
-            datasets_root=ds.get("root", "resources/datasets"),
+            conda=py.get("conda", DEFAULT_CONDA),
+            datasets_root=ds.get("root", DEFAULT_DATASETS_ROOT),
             download=ds.get("download", True),
-            synthetic_test_images=int(ds.get("synthetic_test_images", SYNTHETIC_TEST_IMAGES)) if ds.get("synthetic") else 0,
+            synthetic_test_images=int(ds.get("synthetic_test_images", SYNTHETIC_TEST_IMAGES))
+            if ds.get("synthetic")
+            else 0,
             max_test_images=config.get("max_test_images"),
             timeouts={**DEFAULT_TIMEOUTS, **{k: float(v) for k, v in (config.get("timeouts") or {}).items()}},
             cost=cost,

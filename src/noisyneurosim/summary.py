@@ -24,9 +24,38 @@ HEADLINE = {
 }
 Z95 = 1.959963984540054
 # two-sided 95 % Student t quantiles for small samples (df 1..30); larger: normal
-T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-       2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-       2.045, 2.042]
+T95 = [
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+]
 
 
 def wilson(correct: int, total: int) -> tuple[float, float]:
@@ -66,7 +95,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     for key, group in runs.groupby(keys, sort=False, dropna=False):
         ok = group[group["status"] == "ok"]
         acc = group[group["accuracy"].notna()]
-        row = dict(zip(keys, key))
+        row = dict(zip(keys, key, strict=True))
         row["swept"] = group["swept"].iloc[0] if "swept" in group else ""
         for column in ("test_set", "network", "reproducibility"):
             row[column] = next(iter(group[column].dropna()), None) if column in group else None
@@ -136,11 +165,18 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
         hw = s.dropna(subset=["tops_per_w_mean"])
         if not hw.empty:
             eff = hw.loc[hw["tops_per_w_mean"].idxmax()]
-            lines.append(f"- Best TOPS/W: {eff['tops_per_w_mean']:.4g} at {describe_setting(eff)} "
-                         f"(accuracy {eff['accuracy_mean']:.4f})")
+            lines.append(
+                f"- Best TOPS/W: {eff['tops_per_w_mean']:.4g} at {describe_setting(eff)} "
+                f"(accuracy {eff['accuracy_mean']:.4f})"
+            )
             front = pareto_front(hw)
-            lines += ["", "Accuracy / TOPS-per-watt Pareto front:", "",
-                      "| setting | accuracy | TOPS/W |", "|---|---|---|"]
+            lines += [
+                "",
+                "Accuracy / TOPS-per-watt Pareto front:",
+                "",
+                "| setting | accuracy | TOPS/W |",
+                "|---|---|---|",
+            ]
             for _, r in front.iterrows():
                 lines.append(f"| {describe_setting(r)} | {r['accuracy_mean']:.4f} | {r['tops_per_w_mean']:.4g} |")
         lines.append("")
@@ -161,16 +197,25 @@ def _provenance_notes(runs: pd.DataFrame) -> list[str]:
     lines = []
     synthetic = runs["test_set"].dropna().astype(str).str.startswith("synthetic") if "test_set" in runs else []
     if len(synthetic) and synthetic.any():
-        lines += ["**Synthetic test set: every accuracy in this summary is meaningless** (random images from "
-                  "`datasets.synthetic`; this run checks the chain, not the network).", ""]
+        lines += [
+            "**Synthetic test set: every accuracy in this summary is meaningless** (random images from "
+            "`datasets.synthetic`; this run checks the chain, not the network).",
+            "",
+        ]
     if "reproducibility" in runs:
         for model, rows in runs[runs["reproducibility"] == "differed"].groupby("model"):
-            lines += [f"**{model}: the C++ core gave different numbers for the same input**, so none of its "
-                      f"{len(rows)} points' hardware numbers can be trusted (`reproducibility` = differed in runs.csv): "
-                      f"{rows['reproducibility_detail'].iloc[0]}", ""]
+            lines += [
+                f"**{model}: the C++ core gave different numbers for the same input**, so none of its "
+                f"{len(rows)} points' hardware numbers can be trusted (`reproducibility` = differed in runs.csv): "
+                f"{rows['reproducibility_detail'].iloc[0]}",
+                "",
+            ]
     if "network" in runs:
         corrected = runs[runs["network"] == "corrected"]
         for model, rows in corrected.groupby("model"):
-            lines += [f"{model} ran with upstream's network file corrected from its traces "
-                      f"(`neurosim.correct_network`): {rows['network_changes'].iloc[0]}.", ""]
+            lines += [
+                f"{model} ran with upstream's network file corrected from its traces "
+                f"(`neurosim.correct_network`): {rows['network_changes'].iloc[0]}.",
+                "",
+            ]
     return lines

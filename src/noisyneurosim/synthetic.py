@@ -41,8 +41,12 @@ MARKER = "NOISYNEUROSIM-SYNTHETIC"
 def _batch(rng: np.random.Generator, count: int, layout: dict, name: str) -> bytes:
     data = rng.integers(0, 256, size=(count, 3 * 32 * 32), dtype=np.uint8)
     labels = rng.integers(0, layout["classes"], size=count).tolist()
-    entry = {"batch_label": f"{MARKER} {name}", "data": data, layout["labels"]: labels,
-             "filenames": [f"synthetic_{i}.png" for i in range(count)]}
+    entry = {
+        "batch_label": f"{MARKER} {name}",
+        "data": data,
+        layout["labels"]: labels,
+        "filenames": [f"synthetic_{i}.png" for i in range(count)],
+    }
     return pickle.dumps(entry, protocol=2)
 
 

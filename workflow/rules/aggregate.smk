@@ -21,7 +21,7 @@ rule collect_results:
             category="Tables",
         ),
     log:
-        job=paths.LOGS + "/collect_results.log",
+        job=paths.COLLECT_LOG,
     conda:
         "../envs/workflow.yaml"
     script:

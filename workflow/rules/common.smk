@@ -46,7 +46,7 @@ def staged_dataset(wildcards):
 
 
 def reproducibility_pair(wildcards):
-    return pipeline.reproducibility_pairs(SWEEP)[wildcards.model]
+    return SWEEP.reproducibility_pairs()[wildcards.model]
 
 
 def reproducibility_inputs(wildcards):

@@ -34,9 +34,9 @@ rule stage_dataset:
     output:
         flag=paths.STAGED.format(data_root=SETTINGS.data_root, dataset="{dataset}"),
     log:
-        stdout=paths.STAGE_LOG + ".stdout",
-        stderr=paths.STAGE_LOG + ".stderr",
-        job=paths.STAGE_LOG + ".job.log",
+        stdout=paths.STAGE_STDOUT,
+        stderr=paths.STAGE_STDERR,
+        job=paths.STAGE_JOB_LOG,
     conda:
         NEUROSIM_CONDA
     envmodules:
@@ -79,8 +79,8 @@ rule build_hardware:
         ),
         record=paths.BUILD_RECORD,
     log:
-        make=paths.BUILD_LOG + ".log",
-        job=paths.BUILD_LOG + ".job.log",
+        make=paths.BUILD_MAKE_LOG,
+        job=paths.BUILD_JOB_LOG,
     conda:
         "../envs/workflow.yaml"
     params:

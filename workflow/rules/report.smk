@@ -17,7 +17,7 @@ rule summarise_results:
             category="Summary",
         ),
     log:
-        job=paths.LOGS + "/summarise_results.log",
+        job=paths.SUMMARISE_LOG,
     conda:
         "../envs/workflow.yaml"
     script:
@@ -62,7 +62,7 @@ rule record_config:
             category="Provenance",
         ),
     log:
-        job=paths.LOGS + "/record_config.log",
+        job=paths.RECORD_CONFIG_LOG,
     conda:
         "../envs/workflow.yaml"
     params:

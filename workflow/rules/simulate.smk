@@ -11,9 +11,9 @@ rule run_inference:
         # the layer traces; deleted once no estimate needs them
         traces=temp(directory(paths.TRACES)),
     log:
-        stdout=paths.INFERENCE_LOG + ".stdout",
-        stderr=paths.INFERENCE_LOG + ".stderr",
-        job=paths.INFERENCE_LOG + ".job.log",
+        stdout=paths.INFERENCE_STDOUT,
+        stderr=paths.INFERENCE_STDERR,
+        job=paths.INFERENCE_JOB_LOG,
     conda:
         NEUROSIM_CONDA
     envmodules:
@@ -39,9 +39,9 @@ rule run_estimate:
         # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)
         network=paths.NETWORK_USED,
     log:
-        stdout=paths.ESTIMATE_LOG + ".stdout",
-        stderr=paths.ESTIMATE_LOG + ".stderr",
-        job=paths.ESTIMATE_LOG + ".job.log",
+        stdout=paths.ESTIMATE_STDOUT,
+        stderr=paths.ESTIMATE_STDERR,
+        job=paths.ESTIMATE_JOB_LOG,
     conda:
         "../envs/workflow.yaml"
     params:
@@ -58,9 +58,9 @@ rule check_reproducible:
     output:
         check=paths.REPRODUCIBILITY,
     log:
-        stdout=paths.REPRODUCIBILITY_LOG + ".stdout",
-        stderr=paths.REPRODUCIBILITY_LOG + ".stderr",
-        job=paths.REPRODUCIBILITY_LOG + ".job.log",
+        stdout=paths.REPRODUCIBILITY_STDOUT,
+        stderr=paths.REPRODUCIBILITY_STDERR,
+        job=paths.REPRODUCIBILITY_JOB_LOG,
     conda:
         "../envs/workflow.yaml"
     params:

@@ -6,5 +6,9 @@ from pathlib import Path
 from noisyneurosim.aggregate import collect
 from noisyneurosim.pipeline import read_points
 
-collect(read_points(snakemake.input.points), Path("."), runs_csv=Path(snakemake.output.runs),
-        layers_csv=Path(snakemake.output.layers))
+collect(
+    read_points(snakemake.input.points),
+    Path("."),
+    runs_csv=Path(snakemake.output.runs),
+    layers_csv=Path(snakemake.output.layers),
+)

@@ -1,0 +1,37 @@
+"""Running the workflow as a user does: the one place that builds a snakemake command line for the tests."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def snakemake_command(workdir: Path, *args: str, configfile: Path | None = None, cores: int | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(PROJECT / "Snakefile"), "--directory", str(workdir)]
+    if configfile is not None:
+        cmd += ["--configfile", str(configfile)]
+    if cores is not None:
+        cmd += ["--cores", str(cores)]
+    return cmd + list(args)
+
+
+def run_snakemake(workdir: Path, *args: str, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(snakemake_command(workdir, *args, **kw), capture_output=True, text=True, timeout=timeout)
+
+
+def ran(proc, rule: str) -> int:
+    """How many jobs of a rule Snakemake started, from its output."""
+    return len(re.findall(rf"^(?:local)?rule {rule}:", proc.stderr, re.M))
+
+
+def row(runs, **knobs):
+    """The one row of runs.csv with these knob values."""
+    hit = runs
+    for key, value in knobs.items():
+        hit = hit[hit[key] == value]
+    assert len(hit) == 1, f"{len(hit)} rows for {knobs}"
+    return hit.iloc[0]
