@@ -243,7 +243,7 @@ def _direct_seconds(repo, work: Path, n: int) -> float:
     from noisyneurosim.build import build_base, build_hardware
     from noisyneurosim.config import check
     from noisyneurosim.fetch import fetch
-    from noisyneurosim.neurosim import run_estimate, run_inference
+    from noisyneurosim.neurosim import network_file, run_estimate, run_inference
 
     studies = {"trivial": {"grid": {"clkFreq": [1e9 + 1e6 * i for i in range(n)]}, "seeds": [1]}}
     sweep = check(yaml.safe_load(workflow_config(repo, work, studies).read_text()))
@@ -264,6 +264,7 @@ def _direct_seconds(repo, work: Path, n: int) -> float:
         args=sweep.points[0].inference_args(),
         python=sys.executable,
         data_root=str(work / "data"),
+        synthetic=0,
         max_test_images=20,
         timeout=None,
         stdout_path=work / "i.out",
@@ -275,6 +276,9 @@ def _direct_seconds(repo, work: Path, n: int) -> float:
             build=work / f"hw{i}",
             workdir=work / "work",
             model="VGG8",
+            network_file=network_file(checkout, "VGG8"),
+            correct_network=True,
+            network_path=work / f"e{i}.network.csv",
             timeout=None,
             stdout_path=work / f"e{i}.out",
             stderr_path=work / f"e{i}.err",

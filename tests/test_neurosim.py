@@ -9,7 +9,7 @@ from conftest import git
 from noisyneurosim.build import build_base, build_hardware
 from noisyneurosim.fetch import fetch
 from noisyneurosim.knobs import KNOBS, PARAM_NAMES
-from noisyneurosim.neurosim import run_estimate, run_inference
+from noisyneurosim.neurosim import network_file, run_estimate, run_inference
 
 DEFAULTS = {n: KNOBS[n].default for n in PARAM_NAMES}
 
@@ -121,6 +121,7 @@ def test_a_hanging_simulator_is_stopped_and_recorded(fetched, base, tmp_path):
         workdir=tmp_path / "work",
         model="VGG8",
         timeout=2,
+        network_file=network_file(fetched[0], "VGG8"),
         correct_network=True,
         network_path=tmp_path / "network.csv",
         stdout_path=tmp_path / "est.out",

@@ -11,7 +11,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-from .adapt import ROOT
+from .adapt import CORE, ROOT
 from .files import atomic_write
 from .network import NetworkMismatch, resolve, write_rows
 from .parse import parse_accuracy, parse_hardware
@@ -91,6 +91,11 @@ def _dataset_env(root: Path, *, download: bool, synthetic: int) -> dict:
     return env
 
 
+def network_file(checkout: Path, model: str) -> Path:
+    """Upstream's description of a model's layers, in the fetched copy."""
+    return Path(checkout) / CORE / f"NetWork_{model}.csv"
+
+
 def trace_command(workdir: Path, model: str) -> Path:
     return Path(workdir) / f"layer_record_{model}" / "trace_command.sh"
 
@@ -109,18 +114,19 @@ def run_estimate(
     build: Path,
     workdir: Path,
     model: str,
+    network_file: Path,
     correct_network: bool,
     network_path: Path,
     timeout: float | None,
     stdout_path: Path,
     stderr_path: Path,
 ) -> dict:
-    """Check the traces against the network file, write the description used to network_path, run the core."""
+    """Check the traces against upstream's network file, write the description used to network_path, run the core."""
     build = Path(build).resolve()
     try:
         argv = trace_arguments(workdir, model)
         rows, network = resolve(
-            build / f"NetWork_{model}.csv", trace_command(workdir, model), workdir, model=model, correct=correct_network
+            network_file, trace_command(workdir, model), workdir, model=model, correct=correct_network
         )
     except (OSError, ValueError) as exc:
         # NetworkMismatch is a ValueError: the core would read past the traces, so it is not run

@@ -34,6 +34,8 @@ rule run_estimate:
         accuracy=paths.ACCURACY,
         traces=paths.TRACES,
         main=paths.BUILD_MAIN,
+        # upstream's network file is read from here, checked against the traces
+        checkout=rules.fetch_neurosim.output.checkout,
     output:
         estimate=paths.ESTIMATE,
         # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from noisyneurosim.files import write_json
-from noisyneurosim.neurosim import run_estimate
+from noisyneurosim.neurosim import network_file, run_estimate
 from noisyneurosim.process import where
 
 accuracy = json.loads(Path(snakemake.input.accuracy).read_text())
@@ -26,6 +26,7 @@ else:
         build=Path(snakemake.input.main).parent,
         workdir=Path(snakemake.input.traces),
         model=snakemake.params.model,
+        network_file=network_file(Path(snakemake.input.checkout), snakemake.params.model),
         correct_network=snakemake.params.correct_network,
         network_path=network,
         timeout=snakemake.params.timeout,
