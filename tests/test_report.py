@@ -7,14 +7,17 @@ import struct
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from runner import PROJECT
 
 from noisyneurosim.summary import pareto_front, wilson
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 STUDIES = {
-    "noise": {"grid": {"ADCprecision": [3, 5], "vari": [0.0, 0.2]}, "seeds": [1, 2]},
+    # two accuracy-side knobs and a hardware knob, two seeds
+    "noise": {"grid": {"ADCprecision": [3, 5], "vari": [0.0, 0.2], "technode": [22, 45]}, "seeds": [1, 2]},
     "tech": {
         "grid": {"technode": [22, 45], "memcelltype": ["SRAM", "RRAM"]},
         "points": [{"technode": 22, "temp": 390}],
@@ -33,7 +36,7 @@ def finished(standin, tmp_path_factory):
     config["studies"] = STUDIES
     wf = Workflow(workdir, config)
     proc = wf.run(check=False)
-    assert "1 of 13 points failed" in proc.stderr, proc.stderr[-3000:]
+    assert "1 of 21 points failed" in proc.stderr, proc.stderr[-3000:]
     return wf
 
 
@@ -58,10 +61,13 @@ def test_summary_matches_runs(finished):
     runs = finished.runs()
     summary = pd.read_csv(finished.workdir / "results/summary.csv")
     noise = summary[summary["study"] == "noise"]
-    assert len(noise) == 4 and set(noise["seeds"]) == {2} and set(noise["seeds_ok"]) == {2}
+    assert len(noise) == 8 and set(noise["seeds"]) == {2} and set(noise["seeds_ok"]) == {2}
     for _, s in noise.iterrows():
         rows = runs[
-            (runs["study"] == "noise") & (runs["ADCprecision"] == s["ADCprecision"]) & (runs["vari"] == s["vari"])
+            (runs["study"] == "noise")
+            & (runs["ADCprecision"] == s["ADCprecision"])
+            & (runs["vari"] == s["vari"])
+            & (runs["technode"] == s["technode"])
         ]
         assert s["accuracy_mean"] == pytest.approx(rows["accuracy"].mean())
         assert s["tops_per_w_mean"] == pytest.approx(rows["tops_per_w"].mean())
@@ -78,9 +84,10 @@ def test_summary_markdown_names_best_front_and_failures(finished):
     text = (finished.workdir / "results/summary.md").read_text()
     runs = finished.runs()
     noise = runs[runs["study"] == "noise"]
-    best = noise.groupby(["ADCprecision", "vari"])["accuracy"].mean().idxmax()
-    assert f"Best accuracy: {noise.groupby(['ADCprecision', 'vari'])['accuracy'].mean().max():.4f}" in text
-    assert f"ADCprecision={best[0]}, vari={best[1]:g}" in text
+    means = noise.groupby(["ADCprecision", "vari", "technode"])["accuracy"].mean()
+    best = means.idxmax()
+    assert f"Best accuracy: {means.max():.4f}" in text
+    assert f"ADCprecision={best[0]}, vari={best[1]:g}, technode={best[2]}" in text
     assert "Pareto front" in text and "memcelltype=RRAM" in text
     assert "exit code 255 with no output" in text and "results/logs/estimate/" in text
 
@@ -91,17 +98,26 @@ def test_figures_are_valid_images_of_the_expected_count(finished):
     assert names == {
         "noise/accuracy/accuracy_vs_ADCprecision.png",
         "noise/accuracy/accuracy_vs_vari.png",
-        "noise/hardware/hardware_vs_ADCprecision.png",
+        # the third varying knob fixed per figure, never averaged over
+        "noise/hardware/hardware_vs_ADCprecision__technode-22.png",
+        "noise/hardware/hardware_vs_ADCprecision__technode-45.png",
+        "noise/hardware/hardware_vs_technode__vari-0.png",
+        "noise/hardware/hardware_vs_technode__vari-0.2.png",
         "noise/pareto/pareto_accuracy_tops_per_w.png",
-        "noise/heatmap/heatmap_vari_vs_ADCprecision.png",
-        "noise/breakdown/breakdown_per_hardware_setting.png",
+        "noise/heatmap/heatmap_vari_vs_ADCprecision__technode-22.png",
+        "noise/heatmap/heatmap_vari_vs_ADCprecision__technode-45.png",
+        "noise/breakdown/breakdown_per_setting.png",
         "noise/layers/layers_of_best_tops_per_w.png",
-        "tech/hardware/hardware_vs_technode.png",
-        "tech/hardware/hardware_vs_memcelltype.png",
-        "tech/hardware/hardware_vs_temp.png",
+        "tech/hardware/hardware_vs_technode__temp-300.png",
+        "tech/hardware/hardware_vs_technode__temp-390.png",
+        "tech/hardware/hardware_vs_memcelltype__temp-300.png",
+        "tech/hardware/hardware_vs_memcelltype__temp-390.png",
+        "tech/hardware/hardware_vs_temp__memcelltype-RRAM.png",
+        "tech/hardware/hardware_vs_temp__memcelltype-SRAM.png",
         "tech/pareto/pareto_accuracy_tops_per_w.png",
-        "tech/heatmap/heatmap_memcelltype_vs_technode.png",
-        "tech/breakdown/breakdown_per_hardware_setting.png",
+        "tech/heatmap/heatmap_memcelltype_vs_technode__temp-300.png",
+        "tech/heatmap/heatmap_memcelltype_vs_technode__temp-390.png",
+        "tech/breakdown/breakdown_per_setting.png",
         "tech/layers/layers_of_best_tops_per_w.png",
     }
     for name in names:
@@ -110,9 +126,149 @@ def test_figures_are_valid_images_of_the_expected_count(finished):
         svg = (plots / name).with_suffix(".svg").read_text()
         assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
     # the figures of the study with a failed point say so; the complete study says all are shown
-    assert "1 of 5 points not shown" in (plots / "tech/pareto/pareto_accuracy_tops_per_w.svg").read_text()
-    assert "all 8 points shown" in (plots / "noise/pareto/pareto_accuracy_tops_per_w.svg").read_text()
+    assert "1 of 5 points not shown" in (plots / "tech/breakdown/breakdown_per_setting.svg").read_text()
+    assert "all 16 points shown" in (plots / "noise/pareto/pareto_accuracy_tops_per_w.svg").read_text()
 
+
+def figure_tables(finished, study):
+    plots = finished.workdir / "results/plots" / study
+    return {p.stem: pd.read_csv(p) for p in plots.rglob("*.csv")}
+
+
+def test_every_figure_keeps_its_marks_and_each_mark_averages_the_seeds_only(finished):
+    runs = finished.runs()
+    noise = runs[runs["study"] == "noise"]
+    tables = figure_tables(finished, "noise")
+    pngs = {p.stem for p in (finished.workdir / "results/plots/noise").rglob("*.png")}
+    assert set(tables) == pngs
+    for name, marks in tables.items():
+        assert {"ADCprecision", "vari", "technode", "mean", "n"} <= set(marks.columns), name
+        expected_n = 1 if name.startswith("layers") else 2  # one run per layer figure; else both seeds
+        assert set(marks["n"]) == {expected_n}, name
+        for knob in ("ADCprecision", "vari", "technode"):
+            assert marks[knob].notna().all(), f"{name}: a mark without its {knob}"
+    # accuracy: one inference run per (ADCprecision, vari, seed); technode cannot act on it
+    acc = tables["accuracy_vs_ADCprecision"]
+    assert set(acc["technode"]) == {"all"} and len(acc) == 4
+    for _, m in acc.iterrows():
+        seeds = noise[(noise["ADCprecision"] == m["ADCprecision"]) & (noise["vari"] == m["vari"])]
+        seeds = seeds.drop_duplicates("acc_id")
+        assert len(seeds) == 2 and m["mean"] == pytest.approx(seeds["accuracy"].mean())
+        assert m["sd"] == pytest.approx(seeds["accuracy"].std(ddof=1))
+    svg = (finished.workdir / "results/plots/noise/accuracy/accuracy_vs_ADCprecision.svg").read_text()
+    assert "not split by technode" in svg and "over seeds" in svg
+    # a heatmap cell is one setting's mean over its seeds, never a mean across the other knob
+    cells = tables["heatmap_vari_vs_ADCprecision__technode-45"]
+    tops = cells[cells["quantity"] == "tops_per_w"]
+    assert len(tops) == 4 and set(tops["technode"]) == {45}
+    for _, m in tops.iterrows():
+        seeds = noise[(noise["ADCprecision"] == m["ADCprecision"]) & (noise["vari"] == m["vari"])]
+        assert m["mean"] == pytest.approx(seeds[seeds["technode"] == 45]["tops_per_w"].mean())
+
+
+def test_text_stays_inside_every_figure(finished):
+    from noisyneurosim import plots
+    from noisyneurosim.summary import summarise
+
+    runs, layers = finished.runs(), finished.layers()
+    summary = summarise(runs)
+    for study in ("noise", "tech"):
+        r, s = runs[runs["study"] == study], summary[summary["study"] == study]
+        for kind in plots.PLOT_KINDS:
+            if study == "tech" and kind == "accuracy":
+                continue  # a study of hardware knobs alone has no accuracy figure
+            for d in plots.draw(kind, r, s, layers):
+                assert plots.layout_problems(d.fig) == [], f"{study}/{kind}/{d.name}"
+                plots.plt.close(d.fig)
+
+
+def test_figures_stay_readable_with_many_values_and_lines():
+    """24 values on an axis and 7 lines: labels do not collide, the legend covers nothing."""
+    from noisyneurosim import plots
+    from noisyneurosim.knobs import KNOBS
+
+    rows = []
+    for i, vari in enumerate(np.linspace(0, 0.46, 24)):
+        for j, ratio in enumerate([2, 5, 10, 20, 50, 100, 200]):
+            row = {k: knob.default for k, knob in KNOBS.items()}
+            row.update(
+                vari=round(float(vari), 3),
+                onoffratio=float(ratio),
+                study="many",
+                seed=1,
+                status="ok",
+                swept="vari;onoffratio",
+                acc_id=f"a{i}-{j}",
+                point_id=f"p{i}-{j}",
+                hw_id=f"h{j}",
+                accuracy=0.9 - vari - 0.01 * j,
+                tops_per_w=10.0 + j,
+                latency_ns=1e3 + i,
+                dynamic_energy_pj=1e6 + i,
+                chip_area_um2=1e7,
+            )
+            rows.append(row)
+    runs = pd.DataFrame(rows)
+    for kind in ("accuracy", "hardware"):
+        for d in plots.draw(kind, runs, pd.DataFrame(), pd.DataFrame()):
+            assert plots.layout_problems(d.fig) == [], f"{kind}/{d.name}"
+            plots.plt.close(d.fig)
+
+
+def test_a_study_where_everything_failed_crowns_nothing(make_workflow):
+    wf = make_workflow({"broken": {"grid": {"technode": [22, 45]}, "seeds": [1]}}, defaults={"temp": 390})
+    proc = wf.run(check=False)
+    assert "2 of 2 points failed" in proc.stderr
+    text = (wf.workdir / "results/summary.md").read_text()
+    assert "Best" not in text and "Pareto front:" not in text
+    assert "none is named best" in text
+    assert text.count("| broken |") == 2 and "exit code 255 with no output" in text
+
+
+def test_breakdowns_add_up_as_their_figures_say_on_real_outputs(shared_samples):
+    from noisyneurosim.parse import parse_hardware
+    from noisyneurosim.plots import breakdown_parts
+
+    for name in ("small_default", "small_layerbylayer", "small_rram22_sar_nomux", "vgg8_synthetic"):
+        result = parse_hardware((shared_samples / f"{name}.stdout").read_text(), 0)
+        chip = pd.Series(result["chip"])
+        energy = sum(breakdown_parts(chip, "energy").values())
+        assert energy == pytest.approx(chip["dynamic_energy_pj"], rel=1e-4), name
+        area = breakdown_parts(chip, "area")
+        assert area["unitemised_area_um2"] > 0 and sum(area.values()) == pytest.approx(chip["chip_area_um2"])
+        latency = sum(breakdown_parts(chip, "latency").values())
+        if result["process"] == "Layer-by-Layer":
+            assert latency == pytest.approx(chip["latency_ns"], rel=1e-4), name
+        elif name == "small_default":  # pipelined: why the figure says "in layer-by-layer mode only"
+            assert abs(latency / chip["latency_ns"] - 1) > 0.01
+        for layer in result["layers"]:  # per layer, the parts are the layer's read latency and energy
+            parts = sum(layer[k] for k in ("adc_latency_ns", "accumulation_latency_ns", "other_latency_ns"))
+            assert parts == pytest.approx(layer["read_latency_ns"], rel=1e-4)
+
+
+def test_every_output_column_is_documented(finished):
+    from noisyneurosim.knobs import KNOBS
+    from noisyneurosim.summary import HEADLINE
+
+    docs = (PROJECT / "docs/columns.md").read_text()
+    statistics = {f"{m}_{s}" for m in HEADLINE for s in ("mean", "std", "ci95_low", "ci95_high")}
+    results = finished.workdir / "results"
+    tables = {name: pd.read_csv(results / name) for name in ("runs.csv", "layers.csv", "summary.csv")}
+    tables.update({str(p.relative_to(results)): pd.read_csv(p) for p in (results / "plots").rglob("*.csv")})
+    for name, table in tables.items():
+        missing = [c for c in table.columns if f"`{c}`" not in docs and c not in KNOBS and c not in statistics]
+        assert not missing, f"{name}: {missing} not in docs/columns.md"
+
+
+SHOW = """
+<script>
+window.addEventListener('load', () => {
+  const [path, r] = Object.entries(results).find(([p]) => p.endsWith('WANTED'));
+  document.body.innerHTML = '<p style="font: 14px sans-serif">' + path + '</p><img style="max-width: 1380px" src="'
+    + r.data_uri + '">';
+});
+</script>
+"""
 
 CHECK = """
 <script>
@@ -196,3 +352,16 @@ def test_report_opens_in_a_browser_with_every_figure_and_table(finished, tmp_pat
         check=True,
     )
     assert png_size(shot) == (1400, 1000)
+    # and one faceted figure as the report holds it (its own embedded copy), for a reader to look at
+    gallery = tmp_path / "figure.html"
+    gallery.write_text(
+        html.replace("</body>", SHOW.replace("WANTED", "noise/hardware/hardware_vs_technode__vari-0.png") + "</body>")
+    )
+    figure_shot = ARTIFACTS / "report_figure.png"
+    subprocess.run(
+        [*common, "--window-size=1400,1000", f"--screenshot={figure_shot}", gallery.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert png_size(figure_shot) == (1400, 1000)

@@ -104,11 +104,12 @@ def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
     assert len(runs) == 4 and set(runs["status"]) == {"ok"}
     # inference ran on c18g with a GPU assigned; estimates on the CPU partition without one
     assert set(runs["inference_partition"]) == {"c18g"}
-    assert runs["inference_gpus"].notna().all() and (runs["inference_gpus"].astype(str) != "").all()
+    devices = runs["inference_cuda_visible_devices"]
+    assert devices.notna().all() and (devices.astype(str) != "").all()
     assert set(runs["inference_modules"]) == {"nns-probe/1.0"}  # loaded for NeuroSim's Python only
     assert runs["estimate_modules"].isna().all()
     assert set(runs["estimate_partition"]) == {"c18m"}
-    assert runs["estimate_gpus"].isna().all()
+    assert runs["estimate_cuda_visible_devices"].isna().all()
     assert runs["inference_slurm_job"].nunique() == 2
     # 4 estimates packed 2 per Slurm job
     assert runs["estimate_slurm_job"].nunique() == 2

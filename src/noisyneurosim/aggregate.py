@@ -55,7 +55,8 @@ def _where(job: str, result: dict) -> dict:
         f"{job}_host": w.get("host"),
         f"{job}_slurm_job": w.get("slurm_job_id") or None,
         f"{job}_partition": w.get("slurm_partition") or None,
-        f"{job}_gpus": w.get("gpus") or None,
+        # CUDA_VISIBLE_DEVICES: GPU indices on the node ("0" is the first GPU), empty without one
+        f"{job}_cuda_visible_devices": w.get("gpus") or None,
         f"{job}_modules": w.get("modules") or None,
     }
 

@@ -1,12 +1,22 @@
-"""Figures per study, chosen from the study's axes; each written as PNG and SVG.
+"""Figures per study, chosen from the study's axes; each written as PNG, SVG and the CSV of its marks.
 
-Every figure says how many points it could not show (failed or not run),
-uses NeuroSim's knob names with units, a log axis for knobs spanning decades,
-and one palette for a knob's values across all figures.
+Rules every figure keeps:
+- a mark aggregates over seeds only: every other knob the study varies is an axis, a line colour, a
+  panel, or fixed for the whole figure (one figure per combination of the remaining knobs), and the
+  title says which;
+- only knobs that can move the plotted quantity split lines: hardware-only (Param.cpp) knobs never
+  split an accuracy figure, which says they do not act on it;
+- the numbers behind every figure are kept beside it (`<figure>.csv`, one row per mark, with `n`);
+- legends stand outside the axes, labels inside them (`layout_problems` checks it);
+- every figure says how many points it could not show.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -16,11 +26,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from .aggregate import decode_swept
 from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: F401
+from .files import atomic_write
 from .knobs import INFERENCE_NAMES, KNOBS, display, label
-from .summary import describe_setting, pareto_front
+from .summary import finished, pareto_front
 
 METRICS = {
     "accuracy": "Accuracy (fraction correct)",
@@ -29,20 +41,108 @@ METRICS = {
     "dynamic_energy_pj": "Dynamic energy per image",
     "chip_area_um2": "Chip area",
 }
+HARDWARE_PANELS = ("tops_per_w", "latency_ns", "dynamic_energy_pj", "chip_area_um2")
 # NeuroSim's unit of each quantity, and the larger units a figure may switch to
 UNITS = {
     "ns": [("ns", 1.0), ("µs", 1e-3), ("ms", 1e-6), ("s", 1e-9)],
     "pj": [("pJ", 1.0), ("nJ", 1e-3), ("µJ", 1e-6), ("mJ", 1e-9)],
     "um2": [("µm²", 1.0), ("mm²", 1e-6)],
 }
+PART_NAMES = {
+    "adc": "ADC",
+    "accumulation": "Accumulation",
+    "other": "Other peripheries",
+    "ic": "Interconnect",
+    "cim": "CIM array",
+    "unitemised": "Not itemised by NeuroSim",
+}
+# (title, parts, what the parts add up to): NeuroSim's breakdowns, checked against its real outputs
 BREAKDOWNS = {
-    "latency": ("Latency per image", ["adc_latency_ns", "accumulation_latency_ns", "other_latency_ns"]),
-    "energy": ("Dynamic energy per image", ["adc_energy_pj", "accumulation_energy_pj", "other_energy_pj"]),
+    "latency": (
+        "Read latency",
+        ["adc_latency_ns", "accumulation_latency_ns", "other_latency_ns"],
+        "NeuroSim's read-latency breakdown; it adds up to the per-image latency in layer-by-layer mode only",
+    ),
+    "energy": (
+        "Dynamic energy per image",
+        ["adc_energy_pj", "accumulation_energy_pj", "other_energy_pj"],
+        "adds up to the chip's dynamic energy per image",
+    ),
     "area": (
         "Chip area",
         ["adc_area_um2", "accumulation_area_um2", "other_area_um2", "ic_area_um2", "cim_array_area_um2"],
+        "with the part NeuroSim does not itemise, adds up to the chip area",
     ),
 }
+PALETTE = sns.color_palette("colorblind", 10)
+MAX_TICK_LABELS = 12
+ALL_VALUES = "all"  # in a figure's CSV: a hardware-only knob, which does not act on accuracy
+
+sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
+
+
+@dataclass
+class Drawn:
+    """One figure, before it is saved: the figure, its file name and the table of its marks."""
+
+    fig: plt.Figure
+    name: str
+    marks: pd.DataFrame
+
+
+def swept_knobs(runs: pd.DataFrame) -> list[str]:
+    """The study's axes in the order the user wrote them (the runs table's 'swept' column)."""
+    named = [k for cell in runs["swept"] for k in decode_swept(cell)]
+    return [k for k in dict.fromkeys(named) if k in KNOBS]
+
+
+def hardware_only(knob: str) -> bool:
+    """A Param.cpp knob: it cannot change accuracy (traces and accuracy come from inference alone)."""
+    return knob not in INFERENCE_NAMES
+
+
+def accuracy_axes(runs: pd.DataFrame) -> list[str]:
+    return [k for k in swept_knobs(runs) if not hardware_only(k)]
+
+
+def hardware_axes(runs: pd.DataFrame) -> list[str]:
+    return [k for k in swept_knobs(runs) if k not in ACCURACY_ONLY]
+
+
+def per_seed_marks(data: pd.DataFrame, keys: list[str], quantity: str) -> pd.DataFrame:
+    """One row per combination of `keys`: the mean, s.d. and count over the seeds there."""
+    clean = data.dropna(subset=[quantity])
+    if clean.empty:
+        return pd.DataFrame(columns=[*keys, "quantity", "mean", "sd", "n"])
+    if keys:
+        g = clean.groupby(keys, sort=True)[quantity]
+        out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
+    else:
+        v = clean[quantity]
+        out = pd.DataFrame({"mean": [v.mean()], "sd": [v.std(ddof=1)], "n": [v.count()]})
+    out.insert(len(keys), "quantity", quantity)
+    return out
+
+
+def _combinations(data: pd.DataFrame, knobs: list[str]):
+    """(fixed values, rows) for each combination of the knobs' values that occurs; one ({}, data) without knobs."""
+    if not knobs:
+        yield {}, data
+        return
+    for values, part in data.groupby(knobs, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        yield dict(zip(knobs, values, strict=True)), part
+
+
+def _fixed_text(fixed: dict) -> str:
+    return ", ".join(f"{k} = {display(k, v)}" for k, v in fixed.items())
+
+
+def _file_suffix(fixed: dict) -> str:
+    if not fixed:
+        return ""
+    text = "_".join(f"{k}-{display(k, v)}" for k, v in fixed.items())
+    return "__" + re.sub(r"[^A-Za-z0-9.+-]+", "-", text)
 
 
 def _unit(metric: str, values) -> tuple[str, float]:
@@ -64,32 +164,6 @@ def _metric_label(metric: str, values) -> tuple[str, float]:
     return (f"{text} [{unit}]" if unit else text), factor
 
 
-PART_NAMES = {
-    "adc": "ADC",
-    "accumulation": "Accumulation",
-    "other": "Other peripheries",
-    "ic": "Interconnect",
-    "cim": "CIM array",
-}
-PALETTE = sns.color_palette("colorblind", 10)
-
-sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
-
-
-def swept_knobs(runs: pd.DataFrame) -> list[str]:
-    """The study's axes in the order the user wrote them (the runs table's 'swept' column)."""
-    named = [k for cell in runs["swept"] for k in decode_swept(cell)]
-    return [k for k in dict.fromkeys(named) if k in KNOBS]
-
-
-def accuracy_axes(runs: pd.DataFrame) -> list[str]:
-    return [k for k in swept_knobs(runs) if k in INFERENCE_NAMES]
-
-
-def hardware_axes(runs: pd.DataFrame) -> list[str]:
-    return [k for k in swept_knobs(runs) if k not in ACCURACY_ONLY]
-
-
 def _colors(values) -> dict:
     """A value's colour depends on its rank among the knob's values: stable across figures."""
     ordered = sorted(set(values), key=lambda v: (str(type(v)), v))
@@ -101,100 +175,214 @@ def _log_axis(values) -> bool:
     return len(v) > 1 and (v > 0).all() and v.max() / v.min() >= 10
 
 
-def _note(fig, shown: int, total: int) -> None:
-    missing = total - shown
-    text = (
-        f"{missing} of {total} points not shown (failed or not run; see summary)"
-        if missing
-        else f"all {total} points shown"
-    )
-    fig.text(0.99, 0.005, text, ha="right", va="bottom", fontsize=8, color="firebrick" if missing else "dimgray")
-
-
-def _save(fig, out: Path, name: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    paths = [out / f"{name}.png", out / f"{name}.svg"]
-    fig.savefig(paths[0], dpi=150, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight")
-    plt.close(fig)
-    return paths
-
-
 def _knob_axis(ax, knob: str, values) -> None:
     ax.set_xlabel(label(knob))
     distinct = sorted(set(values))
     if KNOBS[knob].log_scale and _log_axis(distinct):
         ax.set_xscale("log")
-    if KNOBS[knob].kind != "float" or len(distinct) <= 8:
+    if len(distinct) <= MAX_TICK_LABELS and (KNOBS[knob].kind != "float" or len(distinct) <= 8):
         ax.set_xticks(distinct)
         ax.set_xticklabels([display(knob, v) for v in distinct])
         ax.minorticks_off()
+    elif ax.get_xscale() != "log":
+        # many values: let matplotlib choose a readable subset of ticks (integers stay integers)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=KNOBS[knob].kind != "float"))
 
 
-def _line(ax, data: pd.DataFrame, x: str, y: str, hue: str | None, scale: float) -> None:
-    data = data.assign(_y=data[y] * scale)
-    if hue:
-        colors = _colors(data[hue])
-        for value, part in data.groupby(hue, sort=True):
-            g = part.groupby(x)["_y"]
-            mean, sd = g.mean(), g.std().fillna(0)
-            ax.errorbar(
-                mean.index,
-                mean.values,
-                yerr=sd.values,
-                marker="o",
-                capsize=3,
-                color=colors[value],
-                label=display(hue, value),
+def _not_shown(shown: int, total: int, what: str = "points") -> str:
+    missing = total - shown
+    if missing:
+        return f"{missing} of {total} {what} not shown (failed or not run; see summary)"
+    return f"all {total} {what} shown"
+
+
+def _title(fig, lines: list[str]) -> None:
+    """Title lines wrapped to the width of the panels, so that they never run under a legend beside them."""
+    width = int(fig.get_figwidth() * 9)
+    fig.suptitle("\n".join(textwrap.fill(line, width) for line in lines if line), fontsize=10)
+
+
+def _lines(ax, marks: pd.DataFrame, x: str, hue: str | None, scale: float, colors: dict) -> None:
+    """One line per hue value, mean ± s.d. over seeds at each x."""
+    for value, part in marks.groupby(hue, sort=True) if hue else [(None, marks)]:
+        part = part.sort_values(x)
+        color = colors.get(value, PALETTE[0]) if hue else PALETTE[0]
+        ax.errorbar(
+            part[x],
+            part["mean"] * scale,
+            yerr=part["sd"].fillna(0) * scale,
+            marker="o",
+            capsize=3,
+            color=color,
+            label=display(hue, value) if hue else None,
+        )
+
+
+def _legend(fig, ax, hue: str | None) -> None:
+    """Below the panels, in rows of at most six: it never covers data or the title, however many lines."""
+    if not hue:
+        return
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(
+            handles, labels, title=label(hue), loc="outside lower center", fontsize=8, ncols=min(6, len(handles))
+        )
+
+
+def _panels(count_rows: int, count_cols: int, width: float, height: float):
+    fig, axes = plt.subplots(
+        count_rows,
+        count_cols,
+        figsize=(width * count_cols + 1.5, height * count_rows + 1.0),
+        layout="constrained",
+        squeeze=False,
+    )
+    return fig, axes
+
+
+def accuracy(runs: pd.DataFrame) -> list[Drawn]:
+    """Accuracy against each accuracy-side knob; lines and panels by the other accuracy-side knobs."""
+    drawn = []
+    acc_knobs = accuracy_axes(runs)
+    hw_knobs = [k for k in swept_knobs(runs) if hardware_only(k)]
+    # one row per inference run: points that differ only in hardware knobs share it
+    data = runs[runs["accuracy"].notna()].drop_duplicates("acc_id")
+    runs_of_study = runs.drop_duplicates("acc_id")
+    note_hw = (
+        (
+            f"not split by {', '.join(hw_knobs)}: hardware-only knobs do not change accuracy "
+            "(points differing only there share one inference run)"
+        )
+        if hw_knobs
+        else ""
+    )
+    for x in acc_knobs:
+        others = [k for k in acc_knobs if k != x]
+        hue = others[0] if others else None
+        facet_col = others[1] if len(others) > 1 else None
+        facet_row = others[2] if len(others) > 2 else None
+        rest = others[3:]  # more than a figure can show: one figure per combination
+        facets = [k for k in (facet_row, facet_col) if k]
+        for fixed, part in _combinations(data, rest):
+            marks = per_seed_marks(part, [x, *([hue] if hue else []), *facets], "accuracy")
+            rows = sorted(part[facet_row].unique(), key=str) if facet_row else [None]
+            cols = sorted(part[facet_col].unique(), key=str) if facet_col else [None]
+            fig, axes = _panels(len(rows), len(cols), 4.2, 3.2)
+            colors = _colors(data[hue]) if hue else {}
+            for (i, rv), (j, cv) in itertools.product(enumerate(rows), enumerate(cols)):
+                ax = axes[i][j]
+                sel = marks
+                if facet_row:
+                    sel = sel[sel[facet_row] == rv]
+                if facet_col:
+                    sel = sel[sel[facet_col] == cv]
+                _lines(ax, sel, x, hue, 1.0, colors)
+                _knob_axis(ax, x, runs[x])
+                ax.set_ylabel(METRICS["accuracy"] if j == 0 else "")
+                ax.set_title(_fixed_text({k: v for k, v in ((facet_row, rv), (facet_col, cv)) if k}), fontsize=9)
+            _legend(fig, axes[0][0], hue)
+            selected = runs_of_study
+            for k, v in fixed.items():
+                selected = selected[selected[k] == v]
+            _title(
+                fig,
+                [
+                    f"Accuracy against {x}" + (f", {_fixed_text(fixed)}" if fixed else ""),
+                    "mean ± s.d. over seeds (n per point in the CSV)",
+                    note_hw,
+                    _not_shown(int(selected["accuracy"].notna().sum()), len(selected), "inference runs"),
+                ],
             )
-        ax.legend(title=label(hue), fontsize=8)
-    else:
-        g = data.groupby(x)["_y"]
-        mean, sd = g.mean(), g.std().fillna(0)
-        ax.errorbar(mean.index, mean.values, yerr=sd.values, marker="o", capsize=3, color=PALETTE[0])
+            for k, v in fixed.items():
+                marks[k] = v
+            for k in hw_knobs:
+                marks[k] = ALL_VALUES  # the mark holds for every value of a knob that cannot move it
+            drawn.append(Drawn(fig, f"accuracy_vs_{x}{_file_suffix(fixed)}", marks))
+    return drawn
 
 
-def accuracy(runs: pd.DataFrame, out: Path) -> list[Path]:
-    paths = []
-    axes = swept_knobs(runs)
-    have = runs[runs["accuracy"].notna()]
-    for knob in accuracy_axes(runs):
-        hue = next((k for k in axes if k != knob), None)
-        fig, ax = plt.subplots(figsize=(5.5, 4))
-        _line(ax, have, knob, "accuracy", hue, 1.0)
-        _knob_axis(ax, knob, runs[knob])
-        ax.set_ylabel(METRICS["accuracy"])
-        ax.set_title(f"Accuracy against {knob}" + (" (mean ± s.d. over seeds)" if runs["seed"].nunique() > 1 else ""))
-        _note(fig, len(have), len(runs))
-        paths += _save(fig, out, f"accuracy_vs_{knob}")
-    return paths
-
-
-def hardware(runs: pd.DataFrame, out: Path) -> list[Path]:
-    paths = []
+def hardware(runs: pd.DataFrame) -> list[Drawn]:
+    """Four chip metrics against each hardware knob; lines by the next varying knob, one figure per rest."""
+    drawn = []
+    axes_knobs = swept_knobs(runs)
     ok = runs[runs["status"] == "ok"]
-    for knob in hardware_axes(runs):
-        hue = next((k for k in hardware_axes(runs) if k != knob), None)
-        fig, grid = plt.subplots(2, 2, figsize=(9, 6.5))
-        for ax, metric in zip(
-            grid.flat, ["tops_per_w", "latency_ns", "dynamic_energy_pj", "chip_area_um2"], strict=True
-        ):
-            name, scale = _metric_label(metric, ok[metric])
-            _line(ax, ok, knob, metric, hue, scale)
-            _knob_axis(ax, knob, runs[knob])
-            ax.set_ylabel(name)
-            if ax is not grid.flat[0] and ax.get_legend():
-                ax.get_legend().remove()
-        fig.suptitle(f"Chip-level metrics against {knob}")
-        _note(fig, len(ok), len(runs))
-        paths += _save(fig, out, f"hardware_vs_{knob}")
-    return paths
+    for x in hardware_axes(runs):
+        others = [k for k in axes_knobs if k != x]
+        hue, rest = (others[0] if others else None), others[1:]
+        for fixed, part in _combinations(runs, rest):
+            part_ok = ok.loc[ok.index.intersection(part.index)]
+            fig, grid = _panels(2, 2, 3.9, 2.9)
+            colors = _colors(runs[hue]) if hue else {}
+            tables = []
+            for ax, metric in zip(grid.flat, HARDWARE_PANELS, strict=True):
+                marks = per_seed_marks(part_ok, [x, *([hue] if hue else [])], metric)
+                name, scale = _metric_label(metric, marks["mean"])
+                _lines(ax, marks, x, hue, scale, colors)
+                _knob_axis(ax, x, runs[x])
+                ax.set_ylabel(name)
+                tables.append(marks)
+            _legend(fig, grid[0][0], hue)
+            _title(
+                fig,
+                [
+                    f"Chip-level metrics against {x}" + (f", {_fixed_text(fixed)}" if fixed else ""),
+                    "mean ± s.d. over seeds (n per point in the CSV)",
+                    _not_shown(len(part_ok), len(part)),
+                ],
+            )
+            marks = pd.concat(tables, ignore_index=True)
+            for k, v in fixed.items():
+                marks[k] = v
+            drawn.append(Drawn(fig, f"hardware_vs_{x}{_file_suffix(fixed)}", marks))
+    return drawn
 
 
-def pareto(summary: pd.DataFrame, runs: pd.DataFrame, out: Path) -> list[Path]:
-    s = summary.dropna(subset=["tops_per_w_mean", "accuracy_mean"])
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+def heatmap(runs: pd.DataFrame) -> list[Drawn]:
+    """Accuracy and TOPS/W over the first two axes; one figure per combination of the other knobs."""
+    axes_knobs = swept_knobs(runs)
+    x, y, rest = axes_knobs[0], axes_knobs[1], axes_knobs[2:]
+    drawn = []
+    for fixed, part in _combinations(runs, rest):
+        fig, panels = _panels(1, 2, 4.8, 3.8)
+        tables = []
+        sources = (
+            ("accuracy", "Accuracy", ".3f", part[part["accuracy"].notna()].drop_duplicates(["acc_id", y, x])),
+            ("tops_per_w", "Energy efficiency [TOPS/W]", ".4g", part[part["status"] == "ok"]),
+        )
+        for ax, (metric, title, fmt, data) in zip(panels[0], sources, strict=True):
+            marks = per_seed_marks(data, [y, x], metric)
+            table = marks.pivot(index=y, columns=x, values="mean") if len(marks) else pd.DataFrame()
+            if table.empty:
+                ax.text(0.5, 0.5, "no result", ha="center", va="center", transform=ax.transAxes)
+            else:
+                table = table.reindex(index=sorted(part[y].unique()), columns=sorted(part[x].unique()))
+                sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar_kws={"label": title})
+                ax.set_xticklabels([display(x, v) for v in table.columns])
+                ax.set_yticklabels([display(y, v) for v in table.index], rotation=0)
+            ax.set_xlabel(label(x))
+            ax.set_ylabel(label(y))
+            ax.set_title(f"{title} (blank: no result)", fontsize=9)
+            tables.append(marks)
+        _title(
+            fig,
+            [
+                f"{y} against {x}" + (f", {_fixed_text(fixed)}" if fixed else ""),
+                "each cell: mean over seeds (n per cell in the CSV)",
+                _not_shown(int((part["status"] == "ok").sum()), len(part)),
+            ],
+        )
+        marks = pd.concat(tables, ignore_index=True)
+        for k, v in fixed.items():
+            marks[k] = v
+        drawn.append(Drawn(fig, f"heatmap_{y}_vs_{x}{_file_suffix(fixed)}", marks))
+    return drawn
+
+
+def pareto(summary: pd.DataFrame, runs: pd.DataFrame) -> list[Drawn]:
+    """Each setting (mean over its finished seeds); the front numbered, its settings listed below the axes."""
+    knobs = swept_knobs(runs)
+    s = finished(summary)  # the settings that finished on every seed, as summary.md compares them
+    fig, ax = plt.subplots(figsize=(7, 5.2), layout="constrained")
     ax.errorbar(
         s["tops_per_w_mean"],
         s["accuracy_mean"],
@@ -203,105 +391,229 @@ def pareto(summary: pd.DataFrame, runs: pd.DataFrame, out: Path) -> list[Path]:
         color=PALETTE[7],
         alpha=0.7,
         capsize=2,
-        label="setting (95 % CI of accuracy)",
+        label="setting (95 % interval of accuracy)",
     )
     front = pareto_front(s)
     ax.plot(front["tops_per_w_mean"], front["accuracy_mean"], "-o", color=PALETTE[3], label="Pareto front")
-    for _, r in front.iterrows():
+    listing = []
+    for i, (_, r) in enumerate(front.iterrows(), start=1):
         ax.annotate(
-            describe_setting(r),
+            str(i),
             (r["tops_per_w_mean"], r["accuracy_mean"]),
-            fontsize=7,
-            xytext=(4, 4),
+            fontsize=8,
+            xytext=(0, 6),
             textcoords="offset points",
+            ha="center",
+            va="bottom",
+            annotation_clip=True,
         )
+        listing.append(f"{i}: " + (", ".join(f"{k}={display(k, r[k])}" for k in knobs) or "defaults"))
+    ax.margins(x=0.08, y=0.12)
     ax.set_xlabel(METRICS["tops_per_w"])
     ax.set_ylabel(METRICS["accuracy"])
-    ax.set_title("Accuracy against energy efficiency")
-    ax.legend(fontsize=8, loc="lower left")
-    _note(fig, int((runs["status"] == "ok").sum()), len(runs))
-    return _save(fig, out, "pareto_accuracy_tops_per_w")
+    fig.legend(loc="outside lower center", fontsize=8, ncols=2)
+    if listing:
+        ax.set_title(textwrap.fill("Pareto front: " + "; ".join(listing), 110), fontsize=7)
+    _title(
+        fig,
+        [
+            "Accuracy against energy efficiency",
+            "each point: one setting that finished on every seed, mean over its seeds",
+            _not_shown(int((runs["status"] == "ok").sum()), len(runs)),
+        ],
+    )
+    marks = []
+    for _, r in s.iterrows():
+        base = {k: r[k] for k in knobs}
+        marks.append(
+            {
+                **base,
+                "quantity": "accuracy",
+                "mean": r["accuracy_mean"],
+                "sd": r["accuracy_std"],
+                "ci95_low": r["accuracy_ci95_low"],
+                "ci95_high": r["accuracy_ci95_high"],
+                "n": r["seeds_ok"],
+                "on_front": r.name in front.index,
+            }
+        )
+        marks.append(
+            {
+                **base,
+                "quantity": "tops_per_w",
+                "mean": r["tops_per_w_mean"],
+                "sd": r["tops_per_w_std"],
+                "ci95_low": r["tops_per_w_ci95_low"],
+                "ci95_high": r["tops_per_w_ci95_high"],
+                "n": r["seeds_ok"],
+                "on_front": r.name in front.index,
+            }
+        )
+    return [Drawn(fig, "pareto_accuracy_tops_per_w", pd.DataFrame(marks))]
 
 
-def heatmap(summary: pd.DataFrame, runs: pd.DataFrame, out: Path) -> list[Path]:
-    axes = swept_knobs(runs)
-    x, y = axes[0], axes[1]
-    fig, panels = plt.subplots(1, 2, figsize=(11, 4.5))
-    for ax, (metric, title, fmt) in zip(
-        panels,
-        [("accuracy_mean", "Accuracy", ".3f"), ("tops_per_w_mean", "Energy efficiency [TOPS/W]", ".4g")],
-        strict=True,
-    ):
-        table = summary.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-        sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar_kws={"label": title})
-        ax.set_xlabel(label(x))
-        ax.set_ylabel(label(y))
-        ax.set_title(f"{title}, mean over seeds (blank: no result)")
-    _note(fig, int((runs["status"] == "ok").sum()), len(runs))
-    return _save(fig, out, f"heatmap_{y}_vs_{x}")
+def breakdown_parts(row: pd.Series, kind: str) -> dict[str, float]:
+    """The parts of one breakdown for one result, as NeuroSim reports them; for area also what it leaves out."""
+    _, parts, _ = BREAKDOWNS[kind]
+    values = {p: float(row[p]) for p in parts}
+    if kind == "area":
+        values["unitemised_area_um2"] = max(0.0, float(row["chip_area_um2"]) - sum(values.values()))
+    return values
 
 
-def _hw_label(row: pd.Series, knobs: list[str]) -> str:
-    return ", ".join(f"{k}={display(k, row[k])}" for k in knobs) or "default"
-
-
-def _stacked(ax, labels, table: pd.DataFrame, parts: list[str], title: str, horizontal: bool) -> None:
+def _stacked(ax, labels, table: pd.DataFrame, parts: list[str], title: str) -> None:
     unit, factor = _unit(parts[0], table[parts].sum(axis=1))
     start = np.zeros(len(table))
     for i, part in enumerate(parts):
-        values = table[part].fillna(0).to_numpy() * factor
-        bars = ax.barh if horizontal else ax.bar
-        kw = {"left": start} if horizontal else {"bottom": start}
-        bars(labels, values, color=PALETTE[i], label=PART_NAMES[part.split("_")[0]], **kw)
+        values = table[part].astype(float).fillna(0).to_numpy() * factor
+        ax.barh(labels, values, left=start, color=PALETTE[i], label=PART_NAMES[part.split("_")[0]])
         start += values
-    (ax.set_xlabel if horizontal else ax.set_ylabel)(f"{title} [{unit}]")
+    ax.set_xlabel(f"{title} [{unit}]")
 
 
-def breakdown(runs: pd.DataFrame, out: Path) -> list[Path]:
-    ok = runs[runs["status"] == "ok"]
-    per_hw = ok.groupby("hw_id").first().reset_index()
-    varying = [k for k in swept_knobs(runs) if k not in ACCURACY_ONLY and per_hw[k].nunique() > 1]
-    per_hw["setting"] = [_hw_label(r, varying) for _, r in per_hw.iterrows()]
-    per_hw = per_hw.sort_values(varying or "setting", ascending=False)
-    height = 1.8 + 0.35 * len(per_hw)
-    fig, panels = plt.subplots(1, 3, figsize=(14, height), sharey=True)
-    for ax, (title, parts) in zip(panels, BREAKDOWNS.values(), strict=True):
-        _stacked(ax, per_hw["setting"], per_hw, parts, title, horizontal=True)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 1.2 / (len(per_hw) + 2)), ncol=3)
-    fig.suptitle("Where latency, energy and area go, per hardware setting (first seed)")
-    _note(fig, len(ok), len(runs))
-    return _save(fig, out, "breakdown_per_hardware_setting")
+def breakdown(runs: pd.DataFrame) -> list[Drawn]:
+    """Where latency, energy and area go: one bar per setting of every varying knob, mean over seeds."""
+    knobs = swept_knobs(runs)
+    keys = knobs or ["study"]  # a study of one setting: one bar
+    ok = runs[runs["status"] == "ok"].copy()
+    ok["unitemised_area_um2"] = [breakdown_parts(r, "area")["unitemised_area_um2"] for _, r in ok.iterrows()]
+    columns = {
+        kind: [*parts, *(["unitemised_area_um2"] if kind == "area" else [])]
+        for kind, (_, parts, _) in BREAKDOWNS.items()
+    }
+    tables = {part: per_seed_marks(ok, keys, part) for cols in columns.values() for part in cols}
+    merged = None
+    for part, table in tables.items():
+        table = table.rename(columns={"mean": part})[[*keys, part, "n"]]
+        merged = table if merged is None else merged.merge(table.drop(columns="n"), on=keys, how="outer")
+    merged = merged.sort_values(keys, ascending=False)
+    labels = [", ".join(f"{k}={display(k, r[k])}" for k in knobs) or "defaults" for _, r in merged.iterrows()]
+    fig, panels = plt.subplots(1, 3, figsize=(15, 2.4 + 0.32 * max(1, len(merged))), sharey=True, layout="constrained")
+    for ax, (kind, (title, _, sums)) in zip(panels, BREAKDOWNS.items(), strict=True):
+        _stacked(ax, labels, merged, columns[kind], title)
+        ax.set_title(textwrap.fill(sums, 55), fontsize=8)
+    # the area panel has every part, in the colours the other panels use
+    fig.legend(*panels[-1].get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=6)
+    _title(
+        fig,
+        [
+            "Where latency, energy and area go, per setting",
+            "each bar: mean over seeds (n per bar in the CSV)",
+            _not_shown(len(ok), len(runs)),
+        ],
+    )
+    marks = pd.concat(tables.values(), ignore_index=True)
+    if not knobs:
+        marks = marks.drop(columns="study")
+    return [Drawn(fig, "breakdown_per_setting", marks)]
 
 
-def layers(runs: pd.DataFrame, layer_table: pd.DataFrame, out: Path) -> list[Path]:
+def layers(runs: pd.DataFrame, layer_table: pd.DataFrame) -> list[Drawn]:
+    """Per layer, for the one point with the best TOPS/W (a single run: n = 1)."""
+    knobs = swept_knobs(runs)
     ok = runs[runs["status"] == "ok"].dropna(subset=["tops_per_w"])
-    fig, panels = plt.subplots(1, 2, figsize=(10, 4))
+    fig, panels = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     if ok.empty:
         for ax in panels:
-            ax.text(0.5, 0.5, "no completed point", ha="center", va="center")
-        _note(fig, 0, len(runs))
-        return _save(fig, out, "layers_of_best_tops_per_w")
+            ax.text(0.5, 0.5, "no completed point", ha="center", va="center", transform=ax.transAxes)
+        _title(fig, ["Per layer", _not_shown(0, len(runs))])
+        return [Drawn(fig, "layers_of_best_tops_per_w", pd.DataFrame(columns=["layer", "quantity", "mean", "n"]))]
     chosen = ok.loc[ok["tops_per_w"].idxmax()]
     table = layer_table[layer_table["point_id"] == chosen["point_id"]].sort_values("layer")
-    for ax, (title, parts) in zip(panels, [BREAKDOWNS["latency"], BREAKDOWNS["energy"]], strict=True):
-        _stacked(ax, table["layer"].astype(str), table, parts, title, horizontal=False)
+    marks = []
+    for ax, kind in zip(panels, ("latency", "energy"), strict=True):
+        title, parts, _ = BREAKDOWNS[kind]
+        unit, factor = _unit(parts[0], table[parts].sum(axis=1))
+        start = np.zeros(len(table))
+        for i, part in enumerate(parts):
+            values = table[part].astype(float).fillna(0).to_numpy() * factor
+            ax.bar(
+                table["layer"].astype(str), values, bottom=start, color=PALETTE[i], label=PART_NAMES[part.split("_")[0]]
+            )
+            start += values
+            marks += [
+                {"layer": int(r["layer"]), "quantity": part, "mean": r[part], "n": 1} for _, r in table.iterrows()
+            ]
+        ax.set_ylabel(f"{'Read latency' if kind == 'latency' else 'Read dynamic energy'} [{unit}]")
         ax.set_xlabel("Layer")
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
-    fig.suptitle(f"Per layer, best TOPS/W setting: {describe_setting(chosen)}, seed {chosen['seed']}")
-    _note(fig, len(ok), len(runs))
-    return _save(fig, out, "layers_of_best_tops_per_w")
+        if len(table) > MAX_TICK_LABELS:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=MAX_TICK_LABELS, integer=True))
+    fig.legend(*panels[0].get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=3)
+    setting = ", ".join(f"{k}={display(k, chosen[k])}" for k in knobs) or "defaults"
+    _title(
+        fig,
+        [
+            f"Per layer, the point with the best TOPS/W: {setting}, seed {chosen['seed']}",
+            "one run; each layer's parts add up to its read latency and read dynamic energy",
+            _not_shown(len(ok), len(runs)),
+        ],
+    )
+    marks = pd.DataFrame(marks)
+    for k in knobs:
+        marks[k] = chosen[k]
+    return [Drawn(fig, "layers_of_best_tops_per_w", marks)]
+
+
+def draw(kind: str, runs: pd.DataFrame, summary: pd.DataFrame, layer_table: pd.DataFrame) -> list[Drawn]:
+    """The figures of one kind for one study (runs and summary already filtered to it), not yet saved."""
+    return {
+        "accuracy": lambda: accuracy(runs),
+        "hardware": lambda: hardware(runs),
+        "pareto": lambda: pareto(summary, runs),
+        "heatmap": lambda: heatmap(runs),
+        "breakdown": lambda: breakdown(runs),
+        "layers": lambda: layers(runs, layer_table),
+    }[kind]()
+
+
+def layout_problems(fig) -> list[str]:
+    """Text that leaves its place: annotations outside their axes, legends over an axes, text off the canvas,
+    tick labels running into each other."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox.expanded(1.001, 1.001)
+    problems = []
+    axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    for ax in axes:
+        box = ax.bbox.expanded(1.001, 1.001)
+        for text in ax.texts:
+            extent = text.get_window_extent(renderer)
+            if text.get_text() and not (box.contains(extent.x0, extent.y0) and box.contains(extent.x1, extent.y1)):
+                problems.append(f"text {text.get_text()!r} leaves its axes")
+        ticks = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        extents = sorted((t.get_window_extent(renderer) for t in ticks), key=lambda b: b.x0)
+        for a, b in itertools.pairwise(extents):
+            if a.x1 > b.x0 + 1:
+                problems.append("x tick labels overlap")
+                break
+    legends = [*fig.legends, *(ax.get_legend() for ax in axes if ax.get_legend())]
+    titles = [t for t in [*fig.texts, getattr(fig, "_suptitle", None)] if t is not None and t.get_text()]
+    for legend in legends:
+        extent = legend.get_window_extent(renderer)
+        for ax in axes:
+            if extent.overlaps(ax.bbox):
+                problems.append("a legend covers an axes")
+        for text in titles:
+            if extent.overlaps(text.get_window_extent(renderer)):
+                problems.append(f"a legend covers the text {text.get_text()[:40]!r}")
+    for text in [*fig.texts, *([fig._suptitle] if getattr(fig, "_suptitle", None) else [])]:
+        extent = text.get_window_extent(renderer)
+        if not (canvas.contains(*extent.min) and canvas.contains(*extent.max)):
+            problems.append(f"text {text.get_text()[:40]!r} leaves the figure")
+    return problems
 
 
 def make(kind: str, runs: pd.DataFrame, summary: pd.DataFrame, layer_table: pd.DataFrame, out: Path) -> list[Path]:
-    """Draw one kind of figure for one study (runs and summary already filtered to it)."""
+    """Draw and save one kind of figure for one study: PNG, SVG and the CSV of its marks."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    draw = {
-        "accuracy": lambda: accuracy(runs, out),
-        "hardware": lambda: hardware(runs, out),
-        "pareto": lambda: pareto(summary, runs, out),
-        "heatmap": lambda: heatmap(summary, runs, out),
-        "breakdown": lambda: breakdown(runs, out),
-        "layers": lambda: layers(runs, layer_table, out),
-    }
-    return draw[kind]()
+    paths = []
+    for d in draw(kind, runs, summary, layer_table):
+        png, svg, csv = (out / f"{d.name}.{ext}" for ext in ("png", "svg", "csv"))
+        d.fig.savefig(png, dpi=150, bbox_inches="tight")
+        d.fig.savefig(svg, bbox_inches="tight")
+        plt.close(d.fig)
+        knobs_first = [c for c in d.marks.columns if c in KNOBS] + [c for c in d.marks.columns if c not in KNOBS]
+        atomic_write(csv, d.marks[knobs_first].to_csv(index=False))
+        paths += [png, svg, csv]
+    return paths

@@ -115,8 +115,9 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         if not math.isnan(lo):
             lows.append(lo)
             highs.append(hi)
-        row["accuracy_ci95_low"] = min(lows) if lows else math.nan
-        row["accuracy_ci95_high"] = max(highs) if highs else math.nan
+        # an accuracy lies in [0, 1]; the t interval of two seeds can reach past either end
+        row["accuracy_ci95_low"] = max(0.0, min(lows)) if lows else math.nan
+        row["accuracy_ci95_high"] = min(1.0, max(highs)) if highs else math.nan
         for metric in HEADLINE:
             values = ok[metric] if metric in ok else pd.Series(dtype=float)
             row[f"{metric}_mean"] = values.mean() if len(values) else math.nan
@@ -124,6 +125,12 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
             row[f"{metric}_ci95_low"], row[f"{metric}_ci95_high"] = t_interval(values)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def finished(summary: pd.DataFrame) -> pd.DataFrame:
+    """The settings that may be crowned: every seed finished, accuracy and TOPS/W finite."""
+    done = summary[(summary["seeds_ok"] == summary["seeds"]) & (summary["seeds"] > 0)]
+    return done[np.isfinite(done["accuracy_mean"]) & np.isfinite(done["tops_per_w_mean"])]
 
 
 def pareto_front(df: pd.DataFrame, x: str = "tops_per_w_mean", y: str = "accuracy_mean") -> pd.DataFrame:
@@ -153,32 +160,26 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
     lines += _provenance_notes(runs)
     for study, s in summary.groupby("study", sort=False):
         lines += [f"## Study `{study}`", ""]
-        usable = s.dropna(subset=["accuracy_mean"])
-        if usable.empty:
-            lines += ["No setting has an accuracy yet.", ""]
+        done = finished(s)
+        if done.empty:
+            lines += ["No setting has finished on every seed with finite numbers, so none is named best.", ""]
             continue
-        best = usable.loc[usable["accuracy_mean"].idxmax()]
+        best = done.loc[done["accuracy_mean"].idxmax()]
         lines.append(
             f"- Best accuracy: {best['accuracy_mean']:.4f} "
             f"(95 % CI {best['accuracy_ci95_low']:.4f}-{best['accuracy_ci95_high']:.4f}) at {describe_setting(best)}"
         )
-        hw = s.dropna(subset=["tops_per_w_mean"])
-        if not hw.empty:
-            eff = hw.loc[hw["tops_per_w_mean"].idxmax()]
-            lines.append(
-                f"- Best TOPS/W: {eff['tops_per_w_mean']:.4g} at {describe_setting(eff)} "
-                f"(accuracy {eff['accuracy_mean']:.4f})"
-            )
-            front = pareto_front(hw)
-            lines += [
-                "",
-                "Accuracy / TOPS-per-watt Pareto front:",
-                "",
-                "| setting | accuracy | TOPS/W |",
-                "|---|---|---|",
-            ]
-            for _, r in front.iterrows():
-                lines.append(f"| {describe_setting(r)} | {r['accuracy_mean']:.4f} | {r['tops_per_w_mean']:.4g} |")
+        eff = done.loc[done["tops_per_w_mean"].idxmax()]
+        lines.append(
+            f"- Best TOPS/W: {eff['tops_per_w_mean']:.4g} at {describe_setting(eff)} "
+            f"(accuracy {eff['accuracy_mean']:.4f})"
+        )
+        front = pareto_front(done)
+        lines += ["", "Accuracy / TOPS-per-watt Pareto front:", "", "| setting | accuracy | TOPS/W |", "|---|---|---|"]
+        for _, r in front.iterrows():
+            lines.append(f"| {describe_setting(r)} | {r['accuracy_mean']:.4f} | {r['tops_per_w_mean']:.4g} |")
+        if len(done) < len(s):
+            lines.append(f"\nOnly the {len(done)} of {len(s)} settings that finished on every seed are compared.")
         lines.append("")
     lines += ["## Failed points", ""]
     if failed.empty:
