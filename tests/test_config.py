@@ -112,6 +112,8 @@ def test_plan_counts_and_cost():
     # four estimates, and one more: the reproducibility guard runs one estimate per model twice
     assert p["reproducibility_checks"] == 1
     assert p["cpu_core_hours"] == pytest.approx((4 + 1) * 900 / 3600)
+    # what the cluster charges: a GPU hour as 24 core-hours, CPU jobs their core-hours
+    assert p["charged_core_hours"] == pytest.approx(24 * p["gpu_hours"] + p["cpu_core_hours"])
 
 
 def test_local_path_may_be_a_checkout_or_a_bare_mirror(standin, tmp_path):
@@ -144,3 +146,14 @@ def test_env_modules_without_a_module_command_stop_before_submitting():
             ["CUDA/11.3.1"],
             environ={**bare, "BASH_ENV": "/usr/share/modules/init/bash"},
         )
+
+
+def test_cluster_time_limits_must_nest_around_neurosims_own():
+    from noisyneurosim.pipeline import limits_that_do_not_nest
+
+    timeouts = {"inference": 23400.0, "estimate": 1200.0, "build": 600.0}
+    problems = limits_that_do_not_nest({"run_inference": 390, "run_estimate": 30, "build_base": 20}, timeouts)
+    assert len(problems) == 1
+    assert "rule run_inference asks the cluster for 390 min (23400 s) but timeouts.inference is 23400 s" in problems[0]
+    assert "retried instead of recorded as timed out" in problems[0]
+    assert limits_that_do_not_nest({"run_inference": 390}, {**timeouts, "inference": 21600.0}) == []

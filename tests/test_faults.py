@@ -195,3 +195,19 @@ def test_hostile_strings_never_execute_or_escape(standin, tmp_path):
     after = {p for p in tmp_path.rglob("*") if not p.is_relative_to(wf.workdir)}
     assert after == before  # everything the run wrote is inside its workflow folder
     assert (wf.workdir / wf.config["datasets"]["root"]).is_dir()
+
+
+def test_a_timeout_that_does_not_nest_in_the_slurm_profile_is_refused_before_any_job(make_workflow):
+    wf = make_workflow({"s": {"seeds": [1]}}, timeouts={"inference": 23400})
+    proc = subprocess.run(
+        wf.command("--profile", str(PROJECT / "profiles/slurm"), "--dry-run", cores=None),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SBATCH_ACCOUNT": "nobody"},
+    )
+    said = proc.stdout + proc.stderr  # a dry run reports errors on stdout
+    assert proc.returncode != 0
+    assert "time limits that do not nest; nothing was submitted" in said
+    assert "rule run_inference asks the cluster for 390 min" in said and "timeouts.inference" in said
+    assert ran(proc, "run_inference") == 0 and not (wf.workdir / "resources").exists()

@@ -7,7 +7,7 @@ import pytest
 from conftest import git
 
 from noisyneurosim.build import build_base, build_hardware
-from noisyneurosim.fetch import fetch
+from noisyneurosim.fetch import FetchError, fetch
 from noisyneurosim.knobs import KNOBS, PARAM_NAMES
 from noisyneurosim.neurosim import network_file, run_estimate, run_inference
 
@@ -139,3 +139,36 @@ def test_fetch_from_a_bare_mirror(standin, tmp_path):
     subprocess.run(["git", "clone", "-q", "--bare", str(path), str(mirror)], check=True)
     assert fetch(tmp_path / "out", repo=None, commit=commit, path=str(mirror)) == commit
     assert (tmp_path / "out" / "checkout" / "Inference_pytorch" / "inference.py").is_file()
+
+
+def test_a_damaged_mirror_is_refused_at_fetch_naming_the_missing_file(standin, tmp_path):
+    """A mirror that lacks an object checks out 'successfully' with a hole; the fetch must refuse it."""
+    path, commit = standin
+    mirror = tmp_path / "partial.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(path), str(mirror)], check=True)  # loose objects, copied
+    blob = git("rev-parse", f"{commit}:Inference_pytorch/log/VGG8.pth", cwd=mirror)
+    (mirror / "objects" / blob[:2] / blob[2:]).unlink()
+    with pytest.raises(FetchError) as err:
+        fetch(tmp_path / "out", repo=None, commit=commit, path=str(mirror))
+    message = str(err.value)
+    assert f"checkout of commit {commit} is incomplete" in message
+    assert "Inference_pytorch/log/VGG8.pth" in message and "neurosim.path" in message
+
+
+def test_an_unreachable_repository_gives_gits_reason_and_the_way_out(tmp_path):
+    with pytest.raises(FetchError) as err:  # nothing listens on the discard port of this machine
+        fetch(tmp_path / "out", repo="https://127.0.0.1:9/neurosim/DNN_NeuroSim_V1.4.git", commit="a" * 40, path=None)
+    message = str(err.value)
+    assert "git clone failed" in message and "127.0.0.1" in message
+    assert "needs the internet" in message and "neurosim.path" in message
+
+
+def test_a_hung_make_is_killed_at_timeouts_build_and_reported(tmp_path):
+    from noisyneurosim.build import _make
+
+    (tmp_path / "makefile").write_text("all:\n\tsleep 45 && touch main\n")
+    with open(tmp_path / "make.log", "w") as log, pytest.raises(RuntimeError) as err:
+        _make(tmp_path, 1, log, timeout=1)
+    assert "timed out after 1 s (timeouts.build) and was killed" in str(err.value)
+    leftover = subprocess.run(["pgrep", "-f", "sleep 45"], capture_output=True)
+    assert leftover.returncode == 1  # make and its children are gone

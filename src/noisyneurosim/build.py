@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -14,22 +15,36 @@ from .param_patch import UpstreamChanged, patch_param_cpp, unified_diff
 from .process import where
 
 
-def _make(folder: Path, jobs: int, log) -> None:
-    result = subprocess.run(["make", f"-j{max(1, jobs)}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-    if result.returncode != 0 or not (folder / "main").is_file():
-        raise RuntimeError(f"make failed in {folder} with exit code {result.returncode}; see the build log")
+def _make(folder: Path, jobs: int, log, timeout: float | None = None) -> None:
+    """make in its own process group; past `timeout` (timeouts.build) the whole group is killed."""
+    proc = subprocess.Popen(
+        ["make", f"-j{max(1, jobs)}"], cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise RuntimeError(f"make in {folder} timed out after {timeout:g} s (timeouts.build) and was killed") from None
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    if code != 0 or not (folder / "main").is_file():
+        raise RuntimeError(f"make failed in {folder} with exit code {code}; see the build log")
 
 
-def build_base(checkout: Path, dest: Path, *, jobs: int = 1, log=None) -> None:
+def build_base(checkout: Path, dest: Path, *, jobs: int = 1, log=None, timeout: float | None = None) -> None:
     """Compile the unmodified C++ core once; hardware builds reuse its objects."""
     dest = Path(dest)
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(Path(checkout) / CORE, dest, symlinks=True)
-    _make(dest, jobs, log)
+    _make(dest, jobs, log, timeout)
 
 
-def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: int = 1, log=None) -> dict:
+def build_hardware(
+    base: Path, dest: Path, values: dict, *, commit: str, jobs: int = 1, log=None, timeout: float | None = None
+) -> dict:
     """Copy the base build (objects and times kept), patch Param.cpp, relink."""
     started = time.monotonic()
     dest = Path(dest)
@@ -54,7 +69,7 @@ def build_hardware(base: Path, dest: Path, values: dict, *, commit: str, jobs: i
         for name, age in (("Param.o", 2), ("Param.cpp", 1), (".depend", 0)):
             if (staging / name).exists():
                 os.utime(staging / name, (now - age, now - age))
-    _make(staging, jobs, log)
+    _make(staging, jobs, log, timeout)
     (staging / "Param.cpp.diff").write_text(unified_diff(original, patched), newline="")
     for obj in staging.glob("*.o"):
         obj.unlink()  # the base build keeps the objects; a hardware build needs only main

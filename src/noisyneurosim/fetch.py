@@ -10,11 +10,54 @@ from .adapt import CORE, apply_adaptations, write_record
 from .param_patch import UpstreamChanged
 
 
-def _git(*args, cwd=None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+class FetchError(RuntimeError):
+    """NeuroSim could not be fetched as pinned; the message says why, in git's words, and what to do."""
 
 
-def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None) -> str:
+# git's words when the machine cannot reach the repository at all
+UNREACHABLE = (
+    "Could not resolve host",
+    "Failed to connect",
+    "Connection timed out",
+    "Network is unreachable",
+    "unable to access",
+    "Connection refused",
+    "Could not read from remote repository",
+)
+
+
+def _git(*args, cwd=None, log=None) -> str:
+    """Run git; on failure raise FetchError with git's own message (also written to the fetch log)."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if log is not None and proc.stderr.strip():
+        log.info("git %s: %s", args[0], proc.stderr.strip())
+    if proc.returncode != 0:
+        said = proc.stderr.strip() or proc.stdout.strip() or f"exit code {proc.returncode}"
+        hint = ""
+        if any(words in said for words in UNREACHABLE):
+            hint = (
+                "; fetching NeuroSim needs the internet (on a cluster, run Snakemake on the login node), or set "
+                "neurosim.path to a local checkout or bare mirror of it instead of neurosim.repo"
+            )
+        raise FetchError(f"git {args[0]} failed: {said}{hint}")
+    return proc.stdout.strip()
+
+
+def verify_complete(checkout: Path, commit: str, log=None) -> None:
+    """Every tracked file present and as committed: a mirror that lacks objects checks out 'successfully'
+    and leaves holes (the missing checkpoint would show up hours later, in a GPU job)."""
+    changed = _git("status", "--porcelain", "--untracked-files=no", cwd=checkout, log=log)
+    if changed:
+        files = [line.split(None, 1)[1] for line in changed.splitlines()]  # "XY path"
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        raise FetchError(
+            f"the checkout of commit {commit} is incomplete: {len(files)} tracked file(s) missing or different "
+            f"({shown}); the repository lacks their objects (a partial or damaged mirror). Fetch a complete "
+            "copy (git clone --mirror), or point neurosim.path at a complete checkout"
+        )
+
+
+def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None, log=None) -> str:
     """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit."""
     dest = Path(dest)
     checkout = dest / "checkout"
@@ -28,15 +71,13 @@ def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None)
     )  # a checkout or a bare mirror
     if is_git:
         # "--" ends options: a repository string can never be read as one.
-        _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout))
-        if commit:
-            # commit is a checked 40-hex hash, never an option
-            _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=checkout)
-        else:
-            _git("checkout", "--quiet", "HEAD", cwd=checkout)
+        _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout), log=log)
+        # commit is a checked 40-hex hash, never an option
+        _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit or "HEAD", cwd=checkout, log=log)
         head = _git("rev-parse", "HEAD", cwd=checkout)
         if commit and head != commit:
-            raise RuntimeError(f"fetched commit {head} is not the pinned commit {commit}")
+            raise FetchError(f"fetched commit {head} is not the pinned commit {commit}")
+        verify_complete(checkout, head, log=log)
     else:
         shutil.copytree(source, checkout, symlinks=True)
         head = commit or "unversioned"

@@ -12,6 +12,7 @@ from .config import Point, Sweep
 from .files import atomic_write
 
 DEFAULT_CONFIG = "config/sweep.yaml"
+GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 core-hours
 
 
 def config_file(given: list | tuple, overrides: dict | None = None, default: str = DEFAULT_CONFIG) -> str:
@@ -126,6 +127,7 @@ def plan(sweep: Sweep) -> dict:
         "estimates": len(estimates),
         "gpu_hours": gpu_seconds / 3600,
         "cpu_core_hours": (cpu_seconds + guard_seconds) / 3600,
+        "charged_core_hours": (GPU_HOUR_IN_CORE_HOURS * gpu_seconds + cpu_seconds + guard_seconds) / 3600,
     }
 
 
@@ -144,6 +146,8 @@ def plan_text(sweep: Sweep) -> str:
         ),
         f"  expected cost: {p['gpu_hours']:.2f} GPU hours, {p['cpu_core_hours']:.2f} CPU core hours "
         "(cost table in the config)",
+        f"  charged on CLAIX: {p['charged_core_hours']:.1f} core-hours (a GPU hour counts "
+        f"{GPU_HOUR_IN_CORE_HOURS} core-hours, a CPU job its cores x hours)",
     ]
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)
@@ -197,3 +201,61 @@ def check_env_modules(deployment_methods, modules: list[str], environ: dict | No
             "Export BASH_ENV pointing at your module system's bash init (Lmod: "
             "$LMOD_PKG/init/bash; environment-modules: /usr/share/modules/init/bash) and run again."
         )
+
+
+# Each rule that runs NeuroSim under its own time limit, and the limit (config: timeouts) it wraps.
+NESTED_LIMITS = {
+    "run_inference": "inference",
+    "run_estimate": "estimate",
+    "check_reproducible": "estimate",
+    "build_base": "build",
+    "build_hardware": "build",
+}
+START_UP_MARGIN_S = 300  # a job's start, staging and writing its result, beyond NeuroSim's own time
+
+
+def rule_runtimes(resource_settings) -> dict[str, float]:
+    """Minutes of `runtime` each rule asks the cluster for (profile set-resources or default-resources)."""
+
+    def minutes(resource, rule):
+        if resource is None:
+            return None
+        if not resource.is_evaluable():
+            return float(resource.value)
+        try:  # a human-friendly value such as "6h"
+            return float(resource.evaluate({}, [], 1, 1, rule, None).value)
+        except Exception:
+            return None
+
+    defaults = resource_settings._parsed_default_resources if resource_settings.default_resources else {}
+    overrides = resource_settings._parsed_overwrite_resources
+    out = {}
+    for rule in NESTED_LIMITS:
+        value = minutes(overrides.get(rule, {}).get("runtime") or defaults.get("runtime"), rule)
+        if value is not None:
+            out[rule] = value
+    return out
+
+
+def limits_that_do_not_nest(runtimes: dict[str, float], timeouts: dict[str, float]) -> list[str]:
+    """Every rule whose cluster time limit would fire before (or with) the NeuroSim time limit inside it."""
+    problems = []
+    for rule, minutes in runtimes.items():
+        key = NESTED_LIMITS[rule]
+        if minutes * 60 < timeouts[key] + START_UP_MARGIN_S:
+            problems.append(
+                f"rule {rule} asks the cluster for {minutes:g} min ({minutes * 60:g} s) but timeouts.{key} is "
+                f"{timeouts[key]:g} s: its time limit must exceed that by at least {START_UP_MARGIN_S} s for "
+                "start-up and staging, or Slurm kills the job where NeuroSim's own limit should fire, and the "
+                f"point is retried instead of recorded as timed out. Lower timeouts.{key} in the config, or raise "
+                f"the runtime of {rule} in the profile"
+            )
+    return problems
+
+
+def check_limits_nest(resource_settings, settings) -> None:
+    from snakemake.exceptions import WorkflowError
+
+    problems = limits_that_do_not_nest(rule_runtimes(resource_settings), settings.timeouts)
+    if problems:
+        raise WorkflowError("time limits that do not nest; nothing was submitted:\n" + "\n".join(problems))

@@ -12,7 +12,8 @@ DEFAULT_COST = {
     "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600},
 }
 COST_KEYS = tuple(DEFAULT_COST["VGG8"])
-DEFAULT_TIMEOUTS = {"inference": 86400.0, "estimate": 7200.0, "build": 1800.0}
+# seconds; each below the cluster time limit of its rule in profiles/slurm (checked when the workflow starts)
+DEFAULT_TIMEOUTS = {"inference": 21600.0, "estimate": 1200.0, "build": 600.0}
 DEFAULT_SEEDS = (117,)
 DEFAULT_DATASETS_ROOT = "resources/datasets"
 DEFAULT_CONDA = "workflow/envs/neurosim.yaml"

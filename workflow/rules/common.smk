@@ -25,6 +25,7 @@ if workflow.is_main_process:
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
+    pipeline.check_limits_nest(workflow.resource_settings, SETTINGS)
     pipeline.write_points(SWEEP)
 
 

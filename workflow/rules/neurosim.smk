@@ -61,6 +61,8 @@ rule build_base:
     conda:
         "../envs/workflow.yaml"
     threads: 2
+    params:
+        timeout=SETTINGS.timeouts["build"],
     script:
         "../scripts/build_base.py"
 
@@ -86,5 +88,6 @@ rule build_hardware:
     params:
         values=param_values,
         commit=SETTINGS.commit,
+        timeout=SETTINGS.timeouts["build"],
     script:
         "../scripts/build_hardware.py"

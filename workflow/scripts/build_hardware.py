@@ -14,4 +14,5 @@ with open(snakemake.log.make, "a") as make_log:
         commit=snakemake.params.commit,
         jobs=snakemake.threads,
         log=make_log,
+        timeout=snakemake.params.timeout,
     )

@@ -11,5 +11,6 @@ commit = fetch(
     repo=params.repo,
     commit=None if params.commit == "local" else params.commit,
     path=params.path,
+    log=log,
 )
 log.info("NeuroSim %s fetched and adapted", commit)
