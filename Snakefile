@@ -39,3 +39,16 @@ rule all:
         summary_md=paths.SUMMARY_MD,
         plots=PLOTS,
         config=paths.CONFIG_RECORD,
+
+
+# Once every rule exists: with a Slurm profile, each rule's request must fit this cluster.
+# (workflow.is_local() says True for every rule while the Snakefile is read, hence the rule list.)
+if workflow.is_main_process:
+    pipeline.check_cluster(
+        workflow.resource_settings,
+        [
+            r
+            for r in workflow.rules
+            if r.name not in workflow._localrules and not r.norun
+        ],
+    )

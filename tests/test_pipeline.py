@@ -198,3 +198,10 @@ def test_calibrate_turns_measured_run_times_into_a_cost_table(make_workflow):
     per_image = (runs.drop_duplicates("acc_id")["inference_seconds"] / 50).median()
     assert cost["gpu_seconds_per_image"] == pytest.approx(per_image, rel=0.01)
     assert cost["cpu_seconds_per_estimate"] == pytest.approx(runs["estimate_seconds"].median(), rel=0.01)
+
+
+def test_status_without_slurm_says_so(monkeypatch, tmp_path):
+    from noisyneurosim import slurm
+
+    monkeypatch.setattr(slurm.shutil, "which", lambda name: None)
+    assert slurm.status_lines(tmp_path) == ["Slurm: no squeue here; what is on disk is all that is shown"]

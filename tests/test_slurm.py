@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -164,3 +165,133 @@ def test_hung_run_is_stopped_and_leaves_no_job(make_workflow):
     code, out, err, hung = run_on_slurm(wf, timeout=25, env={"STANDIN_INFERENCE_SECONDS": "600"})
     assert hung
     assert not our_jobs(wf.workdir)
+
+
+def test_status_shows_a_pending_job_with_its_slurm_reason(make_workflow):
+    """A job that can never start as asked (more cores than any node) is named, not waited on in silence."""
+    wf = make_workflow({"s": {"seeds": [1]}})
+    wf.write()
+    submitted = subprocess.run(
+        [
+            "sbatch",
+            "-p",
+            "c18m",
+            "-c",
+            "64",
+            "-D",
+            str(wf.workdir),
+            "-A",
+            "nnsci",
+            "--comment",
+            "rule_build_hardware_wildcards_hw=h0123456789",
+            "--wrap",
+            "sleep 1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    job = submitted.split()[-1]
+    try:
+        deadline = time.monotonic() + 30
+        while (
+            "PartitionConfig"
+            not in subprocess.run(["squeue", "-h", "-j", job, "-o", "%r"], capture_output=True, text=True).stdout
+            and time.monotonic() < deadline
+        ):
+            time.sleep(1)
+        out = subprocess.run(
+            [sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path), "--directory", str(wf.workdir)],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT,
+            check=True,
+        ).stdout
+    finally:
+        subprocess.run(["scancel", job], check=False)
+    assert f"build_hardware: job {job} pending (PartitionConfig): will never start as asked" in out, out
+    assert "still to run  1" in out
+
+
+def test_a_scancelled_job_ends_the_wait(make_workflow):
+    """sacct says 'CANCELLED by <uid>', which the plugin takes for still running; the profile asks squeue,
+    which says 'CANCELLED', so the run reports the job as failed instead of waiting for it forever."""
+    wf = make_workflow({"cancel": {"grid": {"vari": [0.0]}, "seeds": [4]}})
+    cmd = wf.command(
+        "--profile",
+        str(PROJECT / "profiles" / "slurm"),
+        "--workflow-profile",
+        str(CI_PROFILE),
+        "--retries",
+        "0",
+        cores=None,
+    )
+    env = {**os.environ, "STANDIN_INFERENCE_SECONDS": "300", **module_env(wf.workdir)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 240
+        job = None
+        while job is None and time.monotonic() < deadline:
+            running = subprocess.run(
+                ["squeue", "-h", "-t", "RUNNING", "-o", "%i %Z %k"], capture_output=True, text=True
+            ).stdout
+            job = next(
+                (
+                    line.split()[0]
+                    for line in running.splitlines()
+                    if str(wf.workdir) in line and "rule_run_inference" in line
+                ),
+                None,
+            )
+            time.sleep(1)
+        assert job, "the inference job never started"
+        subprocess.run(["scancel", job], check=True)
+        _, err = proc.communicate(timeout=240)  # a hang is a failure here
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert f"SLURM-job '{job}' failed, SLURM status is: 'CANCELLED'" in err, err[-3000:]
+    assert not our_jobs(wf.workdir)
+
+
+# --set-resources replaces the profile's whole set-resources, so each override keeps the rule's runtime
+@pytest.mark.parametrize(
+    "override,expected",
+    [
+        (
+            ["run_inference:slurm_partition=c23g", "run_inference:runtime=390"],
+            "rule run_inference asks for partition c23g, which does not exist here; partitions: c18g, c18m; "
+            "GPU partitions: c18m",
+        ),
+        (
+            ["run_inference:slurm_partition=c18g", "run_inference:runtime=390", "run_inference:mem_mb=9999999"],
+            "rule run_inference asks partition c18g for 1 CPUs, 9999999 MB, 390 min: 9999999 MB, but its nodes have at "
+            "most",
+        ),
+    ],
+    ids=["partition-that-does-not-exist", "memory-above-every-node"],
+)
+def test_an_impossible_request_stops_before_any_submission(make_workflow, override, expected):
+    wf = make_workflow({"s": {"seeds": [1]}})
+    proc = subprocess.run(
+        wf.command(
+            "--profile",
+            str(PROJECT / "profiles" / "slurm"),
+            "--workflow-profile",
+            str(CI_PROFILE),
+            "--set-resources",
+            *override,
+            "--dry-run",
+            cores=None,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **module_env(wf.workdir)},
+    )
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "requests this cluster can never run; nothing was submitted" in said and expected in said, said[-2000:]
+    assert not our_jobs(wf.workdir) and not (wf.workdir / "resources").exists()

@@ -51,6 +51,9 @@ def _status(ns) -> int:
     for _, row in failed.iterrows():
         print(f"  failed: {row['study']} {row['point_id']} seed {row['seed']}: {row['reason']}")
         print(f"          log: {failure_log(row)}")
+    from .slurm import status_lines
+
+    print("\n".join(status_lines(Path(ns.directory))))
     return 0
 
 

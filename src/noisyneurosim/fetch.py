@@ -29,8 +29,9 @@ UNREACHABLE = (
 def _git(*args, cwd=None, log=None) -> str:
     """Run git; on failure raise FetchError with git's own message (also written to the fetch log)."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    command = next(a for a in args if not a.startswith("-") and "=" not in a)  # past "-c name=value"
     if log is not None and proc.stderr.strip():
-        log.info("git %s: %s", args[0], proc.stderr.strip())
+        log.info("git %s: %s", command, proc.stderr.strip())
     if proc.returncode != 0:
         said = proc.stderr.strip() or proc.stdout.strip() or f"exit code {proc.returncode}"
         hint = ""
@@ -39,7 +40,7 @@ def _git(*args, cwd=None, log=None) -> str:
                 "; fetching NeuroSim needs the internet (on a cluster, run Snakemake on the login node), or set "
                 "neurosim.path to a local checkout or bare mirror of it instead of neurosim.repo"
             )
-        raise FetchError(f"git {args[0]} failed: {said}{hint}")
+        raise FetchError(f"git {command} failed: {said}{hint}")
     return proc.stdout.strip()
 
 

@@ -214,27 +214,72 @@ NESTED_LIMITS = {
 START_UP_MARGIN_S = 300  # a job's start, staging and writing its result, beyond NeuroSim's own time
 
 
-def rule_runtimes(resource_settings) -> dict[str, float]:
-    """Minutes of `runtime` each rule asks the cluster for (profile set-resources or default-resources)."""
+def _resource_value(resource, rule: str):
+    """A rule's resource as a plain value, or None when it is unset or depends on the job."""
+    if resource is None:
+        return None
+    if not resource.is_evaluable():
+        return resource.value
+    try:  # a value given as text, such as "6h" or "$SBATCH_ACCOUNT": (wildcards, input, attempt, threads, rule, async)
+        return resource.evaluate({}, [], 1, 1, rule, None).value
+    except Exception:
+        return None
 
-    def minutes(resource, rule):
-        if resource is None:
-            return None
-        if not resource.is_evaluable():
-            return float(resource.value)
-        try:  # a human-friendly value such as "6h"
-            return float(resource.evaluate({}, [], 1, 1, rule, None).value)
-        except Exception:
-            return None
 
+def _rule_resource(resource_settings, rule: str, key: str):
     defaults = resource_settings._parsed_default_resources if resource_settings.default_resources else {}
     overrides = resource_settings._parsed_overwrite_resources
+    return _resource_value(overrides.get(rule, {}).get(key) or defaults.get(key), rule)
+
+
+def rule_runtimes(resource_settings) -> dict[str, float]:
+    """Minutes of `runtime` each rule asks the cluster for (profile set-resources or default-resources)."""
     out = {}
     for rule in NESTED_LIMITS:
-        value = minutes(overrides.get(rule, {}).get("runtime") or defaults.get("runtime"), rule)
+        value = _rule_resource(resource_settings, rule, "runtime")
         if value is not None:
-            out[rule] = value
+            out[rule] = float(value)
     return out
+
+
+def cluster_requests(resource_settings, rules) -> dict[str, dict]:
+    """What each rule that runs as a cluster job asks Slurm for: partition, CPUs, memory, GPUs, minutes."""
+    requests = {}
+    for rule in rules:
+        request = {
+            key: _rule_resource(resource_settings, rule.name, key)
+            for key in ("slurm_partition", "mem_mb", "runtime", "gpu", "gpu_model")
+        }
+        threads = resource_settings._parsed_overwrite_threads.get(rule.name) or rule.resources.get("_cores")
+        request["cpus"] = int(_resource_value(threads, rule.name) or 1)
+        requests[rule.name] = {k: v for k, v in request.items() if v is not None}
+    return requests
+
+
+def check_cluster(resource_settings, rules) -> None:
+    """With a Slurm profile: every rule's request must fit a partition of this cluster, before anything is
+    submitted (a job that cannot fit would wait in the queue forever, PENDING for 'PartitionConfig')."""
+    import shutil
+
+    from snakemake.exceptions import WorkflowError
+
+    from . import slurm
+
+    requests = cluster_requests(resource_settings, rules)
+    if not any("slurm_partition" in r for r in requests.values()):
+        return  # not a Slurm run
+    if shutil.which("sinfo") is None:
+        raise WorkflowError(
+            "the profile asks for Slurm partitions, but sinfo is not available here: run "
+            "Snakemake on the cluster's login node"
+        )
+    parts = slurm.partitions()
+    problems = [p for rule, request in requests.items() for p in slurm.request_problems(rule, request, parts)]
+    if problems:
+        raise WorkflowError(
+            "requests this cluster can never run; nothing was submitted (change them in the "
+            "Slurm profile):\n" + "\n".join(problems)
+        )
 
 
 def limits_that_do_not_nest(runtimes: dict[str, float], timeouts: dict[str, float]) -> list[str]:

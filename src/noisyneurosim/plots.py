@@ -193,7 +193,7 @@ def _not_shown(shown: int, total: int, what: str = "points") -> str:
     missing = total - shown
     if missing:
         return f"{missing} of {total} {what} not shown (failed or not run; see summary)"
-    return f"all {total} {what} shown"
+    return f"the {what[:-1] if what.endswith('s') else what} shown" if total == 1 else f"all {total} {what} shown"
 
 
 def _title(fig, lines: list[str]) -> None:
