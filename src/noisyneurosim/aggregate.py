@@ -13,7 +13,7 @@ from .failures import explain
 from .files import atomic_write, read_json
 from .knobs import KNOBS
 from .network import describe_changes
-from .parse import CHIP_METRICS
+from .parse import BREAKDOWN_METRICS, CHIP_METRICS
 
 LAYER_METRICS = (
     "tiles",
@@ -27,12 +27,7 @@ LAYER_METRICS = (
     "buffer_energy_pj",
     "ic_latency_ns",
     "ic_energy_pj",
-    "adc_latency_ns",
-    "accumulation_latency_ns",
-    "other_latency_ns",
-    "adc_energy_pj",
-    "accumulation_energy_pj",
-    "other_energy_pj",
+    *BREAKDOWN_METRICS,
 )
 
 

@@ -61,15 +61,22 @@ CHIP_LINES = {
     "fps": [r"^Throughput FPS \((?:Pipelined|Layer-by-Layer) Process\): " + NUMBER],
     "tops_per_mm2": [r"^Compute efficiency TOPS/mm\^2 \((?:Pipelined|Layer-by-Layer) Process\): " + NUMBER],
 }
-CHIP_METRICS = tuple(CHIP_LINES) + (
+# NeuroSim's breakdown of read latency and read dynamic energy, per layer and for the chip
+BREAKDOWN_METRICS = (
     "adc_latency_ns",
     "accumulation_latency_ns",
     "other_latency_ns",
     "adc_energy_pj",
     "accumulation_energy_pj",
     "other_energy_pj",
-    "memory_utilization_pct",
-    "runtime_s",
+)
+CHIP_METRICS = (
+    tuple(CHIP_LINES)
+    + BREAKDOWN_METRICS
+    + (
+        "memory_utilization_pct",
+        "runtime_s",
+    )
 )
 _CHIP_RE = {k: [re.compile(p) for p in v] for k, v in CHIP_LINES.items()}
 
