@@ -31,8 +31,9 @@ def base(fetched, tmp_path_factory):
 
 def test_fetch_verifies_the_pinned_commit(standin, tmp_path):
     path, commit = standin
-    with pytest.raises(subprocess.CalledProcessError):
+    with pytest.raises(FetchError) as err:
         fetch(tmp_path, repo=None, commit="0" * 40, path=str(path))
+    assert "git checkout failed" in str(err.value) and "check neurosim.commit" in str(err.value)
     assert (tmp_path / "adaptations.json").exists() is False
 
 

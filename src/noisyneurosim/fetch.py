@@ -35,7 +35,9 @@ def _git(*args, cwd=None, log=None) -> str:
     if proc.returncode != 0:
         said = proc.stderr.strip() or proc.stdout.strip() or f"exit code {proc.returncode}"
         hint = ""
-        if any(words in said for words in UNREACHABLE):
+        if command == "checkout" and ("is not a tree" in said or "did not match" in said):
+            hint = "; the repository has no such commit: check neurosim.commit (a full 40-character hash)"
+        elif any(words in said for words in UNREACHABLE):
             hint = (
                 "; fetching NeuroSim needs the internet (on a cluster, run Snakemake on the login node), or set "
                 "neurosim.path to a local checkout or bare mirror of it instead of neurosim.repo"
