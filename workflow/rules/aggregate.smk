@@ -8,7 +8,9 @@ rule collect_results:
         estimates=pipeline.estimate_files(SWEEP),
         builds=pipeline.build_records(SWEEP),
         reproducibility=pipeline.reproducibility_files(SWEEP),
-        adaptations=rules.fetch_neurosim.output.adaptations,
+        # a path, not rules.fetch_neurosim.output: a rule reference beside the long lists above makes
+        # Snakemake hash each list once per file in it (minutes at 10,000 points)
+        adaptations=paths.ADAPTATIONS.format(commit=SETTINGS.commit),
     output:
         runs=report(
             paths.RUNS,
