@@ -344,24 +344,16 @@ def test_report_opens_in_a_browser_with_every_figure_and_table(finished, tmp_pat
     assert "results/config.yaml" in html and "adaptations.json" in html
     assert html.count("Param.cpp.diff") >= runs["hw_id"].nunique()
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
-    subprocess.run(
-        [*common, "--window-size=1400,1000", f"--screenshot={shot}", report.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    assert png_size(shot) == (1400, 1000)
+
+    def screenshot(page: Path, shot: Path) -> None:
+        cmd = [*common, "--window-size=1400,1000", f"--screenshot={shot}", page.as_uri()]
+        subprocess.run(cmd, capture_output=True, timeout=120, check=True)
+        assert png_size(shot) == (1400, 1000)
+
+    screenshot(report, ARTIFACTS / "report.png")
     # and one faceted figure as the report holds it (its own embedded copy), for a reader to look at
     gallery = tmp_path / "figure.html"
     gallery.write_text(
         html.replace("</body>", SHOW.replace("WANTED", "noise/hardware/hardware_vs_technode__vari-0.png") + "</body>")
     )
-    figure_shot = ARTIFACTS / "report_figure.png"
-    subprocess.run(
-        [*common, "--window-size=1400,1000", f"--screenshot={figure_shot}", gallery.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    assert png_size(figure_shot) == (1400, 1000)
+    screenshot(gallery, ARTIFACTS / "report_figure.png")

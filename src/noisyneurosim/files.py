@@ -29,19 +29,19 @@ def atomic_write(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode())
 
 
-def _finite(value):
+def json_safe(value):
     """JSON has no inf/nan: non-finite numbers (already turned into a reason) become null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
 def write_json(path: Path, data: dict) -> None:
-    atomic_write(path, json.dumps(_finite(data), indent=2, allow_nan=False, default=str) + "\n")
+    atomic_write(path, json.dumps(json_safe(data), indent=2, allow_nan=False, default=str) + "\n")
 
 
 def read_json(path: Path) -> dict | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .files import _finite, read_json
+from .files import json_safe, read_json
 from .neurosim import run_core, trace_arguments
 
 IGNORED = {"runtime_s"}  # NeuroSim's own wall-clock line differs between any two runs
@@ -20,7 +20,7 @@ IGNORED = {"runtime_s"}  # NeuroSim's own wall-clock line differs between any tw
 
 def _numbers(result: dict) -> dict:
     """Every number of a parsed result, keyed by where it stands, as the estimate JSON holds them (NaN -> null)."""
-    result = json.loads(json.dumps(_finite(result), default=str))
+    result = json.loads(json.dumps(json_safe(result), default=str))
     out = {f"chip {k}": v for k, v in (result.get("chip") or {}).items() if k not in IGNORED}
     for layer in result.get("layers") or []:
         out.update({f"layer{layer['layer']} {k}": v for k, v in layer.items() if k != "layer"})
