@@ -7,7 +7,7 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 sys.path.insert(0, f"{workflow.basedir}/src")
-from noisyneurosim import paths, pipeline
+from noisyneurosim import cluster, paths, pipeline
 
 # The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
 # own rules) and then validated against the JSON schema, before any job exists.
@@ -33,6 +33,7 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
+        slurm=slurm_preflight,
         runs=paths.RUNS,
         layers=paths.LAYERS,
         summary=paths.SUMMARY,
@@ -41,14 +42,15 @@ rule all:
         config=paths.CONFIG_RECORD,
 
 
-# Once every rule exists: with a Slurm profile, each rule's request must fit this cluster.
-# (workflow.is_local() says True for every rule while the Snakefile is read, hence the rule list.)
-if workflow.is_main_process:
-    pipeline.check_cluster(
-        workflow.resource_settings,
-        [
-            r
-            for r in workflow.rules
-            if r.name not in workflow._localrules and not r.norun
-        ],
-    )
+# Snakemake waits in silence for a job Slurm will never start; say so while the run waits.
+# First look when the plugin first looks (its init-seconds-before-status-checks), then every minute.
+onstart:
+    if workflow.is_main_process and PREFLIGHT.get("on_slurm"):
+        cluster.watch_pending(
+            ".",
+            first_check_s=getattr(
+                workflow.executor_settings,
+                "init_seconds_before_status_checks",
+                None,
+            ),
+        )

@@ -149,7 +149,7 @@ def test_env_modules_without_a_module_command_stop_before_submitting():
 
 
 def test_cluster_time_limits_must_nest_around_neurosims_own():
-    from noisyneurosim.pipeline import limits_that_do_not_nest
+    from noisyneurosim.cluster import limits_that_do_not_nest
 
     timeouts = {"inference": 23400.0, "estimate": 1200.0, "build": 600.0}
     problems = limits_that_do_not_nest({"run_inference": 390, "run_estimate": 30, "build_base": 20}, timeouts)

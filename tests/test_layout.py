@@ -29,3 +29,26 @@ def test_tables_summaries_and_figures_import_no_process_git_or_build_code():
         env={"PYTHONPATH": str(PROJECT / "src"), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"},
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_claix_2023_profile_differs_from_the_default_only_in_partitions_gpu_and_software():
+    import yaml
+
+    default = yaml.safe_load((PROJECT / "profiles/slurm/config.yaml").read_text())
+    c23 = yaml.safe_load((PROJECT / "profiles/slurm-c23g/config.yaml").read_text())
+
+    def without_gpu_side(profile):
+        p = {k: v for k, v in profile.items() if k != "software-deployment-method"}
+        p["default-resources"] = {k: v for k, v in p["default-resources"].items() if k != "slurm_partition"}
+        inference = {k: v for k, v in p["set-resources"]["run_inference"].items()}
+        for key in ("slurm_partition", "gpu_model", "slurm_extra"):
+            inference.pop(key)
+        p["set-resources"] = {**p["set-resources"], "run_inference": inference}
+        return p
+
+    assert without_gpu_side(c23) == without_gpu_side(default)  # packing, limits, retries stay one story
+    assert c23["default-resources"]["slurm_partition"] == "c23m"
+    assert c23["set-resources"]["run_inference"]["slurm_partition"] == "c23g"
+    assert c23["set-resources"]["run_inference"]["gpu_model"] == "h100"
+    assert "h100:1" in c23["set-resources"]["run_inference"]["slurm_extra"]
+    assert c23["software-deployment-method"] == "conda"  # CLAIX-2018's module names are not there

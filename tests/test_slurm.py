@@ -28,8 +28,12 @@ def slurm_up() -> bool:
     return subprocess.run(["scontrol", "ping"], capture_output=True).returncode == 0
 
 
+ACCOUNT = os.environ.get("NNS_SLURM_ACCOUNT", "nnsci")  # the one .ci/slurm/start.sh creates
+
+
 @pytest.fixture(autouse=True)
-def need_slurm():
+def need_slurm(monkeypatch):
+    monkeypatch.setenv("SBATCH_ACCOUNT", ACCOUNT)  # as a user exports it; the profile reads it
     if not slurm_up():
         if os.environ.get("NNS_REQUIRE_SLURM") == "1":
             pytest.fail("Slurm is required here (NNS_REQUIRE_SLURM=1) but not reachable")
@@ -79,13 +83,38 @@ def run_on_slurm(wf, *extra, timeout=420, env=None, modulepath=None):
     return proc.returncode, out, err, hung
 
 
-def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
+def shipped_profile_bound(group: str) -> tuple[int, int, int]:
+    """(jobs side by side, pack size, MB per job) that profiles/slurm promises for a packed group."""
+    import yaml
+
+    profile = yaml.safe_load((PROJECT / "profiles" / "slurm" / "config.yaml").read_text())
+    rule = next(r for r, g in profile["groups"].items() if g == group)
+    return profile["cores"], profile["group-components"][group], profile["set-resources"][rule]["mem_mb"]
+
+
+def sacct_requests(job_ids) -> dict[str, tuple[int, int]]:
+    """Slurm's record of what each job asked for: (CPUs, MB)."""
+    out = subprocess.run(
+        ["sacct", "-X", "-n", "-P", "-j", ",".join(job_ids), "-o", "JobID,ReqCPUS,ReqMem"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = {}
+    for line in out.splitlines():
+        job, cpus, mem = line.split("|")
+        number, unit = re.fullmatch(r"([\d.]+)([KMGT]?)n?", mem).groups()
+        found[job] = (int(cpus), int(float(number) * {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2, "": 1}[unit]))
+    return found
+
+
+def test_sweep_runs_on_slurm_through_the_shipped_profile(make_workflow, tmp_path):
     # NeuroSim's Python comes from environment modules, as on CLAIX; this one only marks that it loaded
     modules = tmp_path / "modulefiles"
     (modules / "nns-probe").mkdir(parents=True)
     (modules / "nns-probe" / "1.0").write_text("#%Module1.0\nsetenv NNS_MODULE_PROBE loaded\n")
+    # 2 accuracy settings x 5 nodes: 10 estimates in one pack, more than the profile runs side by side
     wf = make_workflow(
-        {"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [22, 45]}, "seeds": [1]}},
+        {"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [14, 22, 32, 45, 65]}, "seeds": [1]}},
         python={"envmodules": ["nns-probe/1.0"]},
     )
     # without `module` in the jobs' shell the run stops before submitting anything
@@ -99,10 +128,12 @@ def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
     )
     assert proc.returncode != 0 and "`module` is not a command" in proc.stderr
     assert not our_jobs(wf.workdir) and not (wf.workdir / "results").exists()
-    code, out, err, hung = run_on_slurm(wf, "--group-components", "estimates=2", modulepath=modules)
+    code, out, err, hung = run_on_slurm(wf, modulepath=modules)
     assert not hung and code == 0, err[-6000:]
+    side_by_side, pack, mb_each = shipped_profile_bound("estimates")
+    assert f"estimates: {pack} per Slurm job, {side_by_side} at a time" in err  # the plan states the bound
     runs = wf.runs()
-    assert len(runs) == 4 and set(runs["status"]) == {"ok"}
+    assert len(runs) == 10 and set(runs["status"]) == {"ok"}
     # inference ran on c18g with a GPU assigned; estimates on the CPU partition without one
     assert set(runs["inference_partition"]) == {"c18g"}
     devices = runs["inference_cuda_visible_devices"]
@@ -112,10 +143,11 @@ def test_sweep_runs_on_slurm_with_gpus_where_asked(make_workflow, tmp_path):
     assert set(runs["estimate_partition"]) == {"c18m"}
     assert runs["estimate_cuda_visible_devices"].isna().all()
     assert runs["inference_slurm_job"].nunique() == 2
-    # 4 estimates packed 2 per Slurm job
-    assert runs["estimate_slurm_job"].nunique() == 2
-    for _, r in runs.iterrows():
-        assert r["estimate_slurm_job"] not in set(runs["inference_slurm_job"])
+    # the 10 estimates went in one packed job, which asked Slurm for no more than the profile's bound
+    packed = {str(int(j)) for j in runs["estimate_slurm_job"]}
+    assert len(packed) == 1 and not packed & {str(int(j)) for j in runs["inference_slurm_job"]}
+    for job, (cpus, mb) in sacct_requests(packed).items():
+        assert cpus <= side_by_side and mb <= side_by_side * mb_each, (job, cpus, mb)
     # the GPU request is the users' own: --gpus=volta:1 --gpus-per-node=volta:1 --partition=c18g
     job = str(int(runs["inference_slurm_job"].iloc[0]))
     tres = subprocess.run(
@@ -181,7 +213,7 @@ def test_status_shows_a_pending_job_with_its_slurm_reason(make_workflow):
             "-D",
             str(wf.workdir),
             "-A",
-            "nnsci",
+            ACCOUNT,
             "--comment",
             "rule_build_hardware_wildcards_hw=h0123456789",
             "--wrap",
@@ -295,3 +327,77 @@ def test_an_impossible_request_stops_before_any_submission(make_workflow, overri
     assert proc.returncode != 0
     assert "requests this cluster can never run; nothing was submitted" in said and expected in said, said[-2000:]
     assert not our_jobs(wf.workdir) and not (wf.workdir / "resources").exists()
+
+
+def dry_run(wf, *args, profile="slurm"):
+    return subprocess.run(
+        wf.command("--profile", str(PROJECT / "profiles" / profile), *args, "--dry-run", cores=None),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, **module_env(wf.workdir)},
+    )
+
+
+def test_the_claix_2023_profile_on_a_claix_2018_cluster_names_what_the_cluster_has(make_workflow):
+    wf = make_workflow({"s": {"seeds": [1]}})
+    proc = dry_run(wf, profile="slurm-c23g")
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "nothing was submitted" in said
+    assert "rule run_inference asks for partition c23g, which does not exist here; partitions: c18g, c18m" in said
+    # (CI's one node serves both partitions, so both count as GPU partitions)
+    assert re.search(r"GPU partitions: [^\n]*c18g \(48 CPUs, 192000 MB, gpu:volta:2\)", said), said[-2000:]
+    assert "asks for partition c23m, which does not exist here" in said
+    assert not our_jobs(wf.workdir) and not (wf.workdir / "resources").exists()
+
+
+def test_a_pack_wider_than_any_node_stops_before_any_submission(make_workflow):
+    wf = make_workflow({"s": {"grid": {"technode": [22, 45]}, "seeds": [1]}})
+    # 60 estimates per job, up to 64 side by side: each fits alone, the packed job asks for 60 CPUs
+    proc = dry_run(wf, "--cores", "64", "--group-components", "estimates=60", "builds=10")
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "requests this cluster can never run; nothing was submitted" in said
+    assert (
+        "rule run_estimate (packed 60 per job, 60 at a time) asks partition c18m for 60 CPUs, 90000 MB, 30 min: "
+        "60 CPUs, but its nodes have at most 48" in said
+    ), said[-3000:]
+    assert not our_jobs(wf.workdir) and not (wf.workdir / "resources").exists()
+
+
+def test_the_running_workflow_names_a_job_that_will_never_start(make_workflow):
+    wf = make_workflow({"s": {"seeds": [1]}})
+    wf.write()
+    # a job of this workflow's folder that asks more than any node has (submitted by hand: the
+    # pre-flight stops the workflow from submitting such a job itself)
+    submitted = subprocess.run(
+        ["sbatch", "-p", "c18m", "-c", "64", "-D", str(wf.workdir), "-A", ACCOUNT]
+        + ["--comment", "rule_run_estimate_wildcards_acc=a0123456789", "--wrap", "sleep 1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    job = submitted.split()[-1]
+    cmd = wf.command(
+        "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), cores=None
+    )
+    env = {**os.environ, "STANDIN_INFERENCE_SECONDS": "120", **module_env(wf.workdir)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    said = []
+    warning = f"Slurm job {job} (rule run_estimate) is pending for PartitionConfig: it will never start"
+    reader = threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not any(warning in line for line in said) and time.monotonic() < deadline:
+            time.sleep(1)
+    finally:
+        proc.send_signal(signal.SIGINT)  # the run itself is not what this test is about
+        proc.wait(timeout=120)
+        reader.join(timeout=10)
+        subprocess.run(["scancel", job], check=False)
+    lines = [line for line in said if warning in line]
+    assert lines, "".join(said)[-3000:]
+    assert f"scancel {job}" in lines[0]
+    deadline = time.monotonic() + 60
+    while our_jobs(wf.workdir) and time.monotonic() < deadline:
+        time.sleep(1)

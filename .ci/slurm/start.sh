@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Start a real single-node Slurm for the tests: munge, MariaDB + slurmdbd (so sacct works as on
-# CLAIX), slurmctld and slurmd. Partition c18g has two fake Volta GPUs (gres.conf File= entries on
-# character devices), partition c18m has none. Every daemon's PID goes to $STATE/pids, which
+# CLAIX), slurmctld and slurmd. The node is declared like a CLAIX-2018 node (48 cores, 192 GB, two
+# Volta GPUs as gres.conf File= entries on character devices) whatever this machine has: Slurm is
+# told to trust the configuration (SlurmdParameters=config_overrides), so a request that fits CLAIX
+# fits here and one that does not is refused as it would be there. Partition c18g sees the GPUs,
+# c18m does not ask for them. Every daemon's PID goes to $STATE/pids, which
 # stop.sh kills by PID. Idempotent enough to rerun after stop.sh.
 set -euo pipefail
 STATE=${NNS_SLURM_STATE:-/tmp/nns-slurm}
 ACCOUNT=${NNS_SLURM_ACCOUNT:-nnsci}
 HOST=$(hostname -s)
-CPUS=$(nproc)
-MEM_MB=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 2048 ))
+CPUS=48         # a CLAIX-2018 node (c18m, c18g), not this machine
+MEM_MB=192000
 mkdir -p "$STATE"/{log,spool/ctld,spool/d,db,run}
 : > "$STATE/pids"
 
@@ -78,6 +81,7 @@ SelectTypeParameters=CR_Core_Memory
 GresTypes=gpu
 ReturnToService=2
 MpiDefault=none
+SlurmdParameters=config_overrides
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePort=6819

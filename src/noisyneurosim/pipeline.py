@@ -8,11 +8,11 @@ from pathlib import Path
 
 from . import config as cfg
 from . import paths
+from .cluster import GPU_HOUR_IN_CORE_HOURS
 from .config import Point, Sweep
 from .files import atomic_write
 
 DEFAULT_CONFIG = "config/sweep.yaml"
-GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 core-hours
 
 
 def config_file(given: list | tuple, overrides: dict | None = None, default: str = DEFAULT_CONFIG) -> str:
@@ -153,6 +153,13 @@ def plan_text(sweep: Sweep) -> str:
     return "\n".join(lines)
 
 
+def rule_seconds(sweep: Sweep) -> dict[str, float]:
+    """Expected seconds of one job of each rule whose cost the config's cost table gives (the slowest model's)."""
+    cost = sweep.settings.cost
+    models = {p.knobs["model"] for p in sweep.points}
+    return {"run_estimate": max(cost[m]["cpu_seconds_per_estimate"] for m in models)} if models else {}
+
+
 def outcome(runs_csv: str | Path) -> tuple[int, int, int]:
     """(points, ok, failed) from a runs table; (0, 0, 0) when there is none yet."""
     import pandas as pd
@@ -201,106 +208,3 @@ def check_env_modules(deployment_methods, modules: list[str], environ: dict | No
             "Export BASH_ENV pointing at your module system's bash init (Lmod: "
             "$LMOD_PKG/init/bash; environment-modules: /usr/share/modules/init/bash) and run again."
         )
-
-
-# Each rule that runs NeuroSim under its own time limit, and the limit (config: timeouts) it wraps.
-NESTED_LIMITS = {
-    "run_inference": "inference",
-    "run_estimate": "estimate",
-    "check_reproducible": "estimate",
-    "build_base": "build",
-    "build_hardware": "build",
-}
-START_UP_MARGIN_S = 300  # a job's start, staging and writing its result, beyond NeuroSim's own time
-
-
-def _resource_value(resource, rule: str):
-    """A rule's resource as a plain value, or None when it is unset or depends on the job."""
-    if resource is None:
-        return None
-    if not resource.is_evaluable():
-        return resource.value
-    try:  # a value given as text, such as "6h" or "$SBATCH_ACCOUNT": (wildcards, input, attempt, threads, rule, async)
-        return resource.evaluate({}, [], 1, 1, rule, None).value
-    except Exception:
-        return None
-
-
-def _rule_resource(resource_settings, rule: str, key: str):
-    defaults = resource_settings._parsed_default_resources if resource_settings.default_resources else {}
-    overrides = resource_settings._parsed_overwrite_resources
-    return _resource_value(overrides.get(rule, {}).get(key) or defaults.get(key), rule)
-
-
-def rule_runtimes(resource_settings) -> dict[str, float]:
-    """Minutes of `runtime` each rule asks the cluster for (profile set-resources or default-resources)."""
-    out = {}
-    for rule in NESTED_LIMITS:
-        value = _rule_resource(resource_settings, rule, "runtime")
-        if value is not None:
-            out[rule] = float(value)
-    return out
-
-
-def cluster_requests(resource_settings, rules) -> dict[str, dict]:
-    """What each rule that runs as a cluster job asks Slurm for: partition, CPUs, memory, GPUs, minutes."""
-    requests = {}
-    for rule in rules:
-        request = {
-            key: _rule_resource(resource_settings, rule.name, key)
-            for key in ("slurm_partition", "mem_mb", "runtime", "gpu", "gpu_model")
-        }
-        threads = resource_settings._parsed_overwrite_threads.get(rule.name) or rule.resources.get("_cores")
-        request["cpus"] = int(_resource_value(threads, rule.name) or 1)
-        requests[rule.name] = {k: v for k, v in request.items() if v is not None}
-    return requests
-
-
-def check_cluster(resource_settings, rules) -> None:
-    """With a Slurm profile: every rule's request must fit a partition of this cluster, before anything is
-    submitted (a job that cannot fit would wait in the queue forever, PENDING for 'PartitionConfig')."""
-    import shutil
-
-    from snakemake.exceptions import WorkflowError
-
-    from . import slurm
-
-    requests = cluster_requests(resource_settings, rules)
-    if not any("slurm_partition" in r for r in requests.values()):
-        return  # not a Slurm run
-    if shutil.which("sinfo") is None:
-        raise WorkflowError(
-            "the profile asks for Slurm partitions, but sinfo is not available here: run "
-            "Snakemake on the cluster's login node"
-        )
-    parts = slurm.partitions()
-    problems = [p for rule, request in requests.items() for p in slurm.request_problems(rule, request, parts)]
-    if problems:
-        raise WorkflowError(
-            "requests this cluster can never run; nothing was submitted (change them in the "
-            "Slurm profile):\n" + "\n".join(problems)
-        )
-
-
-def limits_that_do_not_nest(runtimes: dict[str, float], timeouts: dict[str, float]) -> list[str]:
-    """Every rule whose cluster time limit would fire before (or with) the NeuroSim time limit inside it."""
-    problems = []
-    for rule, minutes in runtimes.items():
-        key = NESTED_LIMITS[rule]
-        if minutes * 60 < timeouts[key] + START_UP_MARGIN_S:
-            problems.append(
-                f"rule {rule} asks the cluster for {minutes:g} min ({minutes * 60:g} s) but timeouts.{key} is "
-                f"{timeouts[key]:g} s: its time limit must exceed that by at least {START_UP_MARGIN_S} s for "
-                "start-up and staging, or Slurm kills the job where NeuroSim's own limit should fire, and the "
-                f"point is retried instead of recorded as timed out. Lower timeouts.{key} in the config, or raise "
-                f"the runtime of {rule} in the profile"
-            )
-    return problems
-
-
-def check_limits_nest(resource_settings, settings) -> None:
-    from snakemake.exceptions import WorkflowError
-
-    problems = limits_that_do_not_nest(rule_runtimes(resource_settings), settings.timeouts)
-    if problems:
-        raise WorkflowError("time limits that do not nest; nothing was submitted:\n" + "\n".join(problems))

@@ -1,5 +1,5 @@
 # Python helpers and input functions shared by the rules.
-from noisyneurosim import pipeline
+from noisyneurosim import cluster, pipeline
 
 SOURCE = paths.source(SETTINGS.commit)
 ACCURACY = SWEEP.accuracy_settings()
@@ -25,8 +25,31 @@ if workflow.is_main_process:
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
-    pipeline.check_limits_nest(workflow.resource_settings, SETTINGS)
+    cluster.check_limits_nest(workflow.resource_settings, SETTINGS)
     pipeline.write_points(SWEEP)
+
+
+# With a Slurm profile, the packed jobs and quota go in the plan and every request (packed jobs'
+# too) must fit this cluster. Snakemake hands the profile's groups to the workflow only when it
+# builds the DAG (also on --dry-run), after the Snakefile is read: hence an input function of `all`,
+# which runs once, in the main process, before any job exists.
+PREFLIGHT = {}  # "on_slurm": whether this run submits to Slurm, once checked
+
+
+def slurm_preflight(wildcards):
+    if workflow.is_main_process and "on_slurm" not in PREFLIGHT:
+        PREFLIGHT["on_slurm"] = cluster.preflight(
+            workflow.resource_settings,
+            workflow.group_settings,
+            [
+                r
+                for r in workflow.rules
+                if r.name not in workflow._localrules and not r.norun
+            ],
+            pipeline.plan(SWEEP),
+            pipeline.rule_seconds(SWEEP),
+        )
+    return []
 
 
 def inference_args(wildcards):

@@ -1,0 +1,82 @@
+"""The cluster side without a cluster: packed jobs' requests, the plan's packing and quota lines,
+warnings for jobs that never start. (On a real Slurm: tests/test_slurm.py.)"""
+
+import os
+import stat
+
+from noisyneurosim import cluster
+from noisyneurosim.slurm import SlurmJob
+
+ESTIMATE = {"slurm_partition": "c18m", "cpus": 1, "mem_mb": 1500, "runtime": 30}
+
+
+def test_a_packed_job_asks_for_its_side_by_side_width_not_for_the_whole_pack():
+    full = cluster.packed_request(ESTIMATE, pack=20, side_by_side=8)
+    assert (full["cpus"], full["mem_mb"], full["runtime"]) == (8, 12000, 90)  # 8 + 8 + 4, one after another
+    small = cluster.packed_request(ESTIMATE, pack=20, side_by_side=8, jobs=5)
+    assert (small["cpus"], small["mem_mb"], small["runtime"]) == (5, 7500, 30)
+    threaded = cluster.packed_request({**ESTIMATE, "cpus": 2}, pack=10, side_by_side=8)
+    assert (threaded["cpus"], threaded["runtime"]) == (8, 90)  # 4 two-thread jobs at a time, 3 rounds
+    unbounded = cluster.packed_request(ESTIMATE, pack=20, side_by_side=None)
+    assert (unbounded["cpus"], unbounded["mem_mb"], unbounded["runtime"]) == (20, 30000, 30)  # what it was
+
+
+def test_the_plan_states_each_packs_bound_and_its_charge():
+    packs = {
+        "estimates": {
+            "rule": "run_estimate",
+            "pack": 20,
+            "side_by_side": 8,
+            "one": ESTIMATE,
+            "request": cluster.packed_request(ESTIMATE, 20, 8),
+        }
+    }
+    (line,) = cluster.packing_lines(packs, {"estimates": 45}, {"run_estimate": 600})
+    assert "estimates: 20 per Slurm job, 8 at a time: 8 CPUs, 12000 MB, 90 min per job" in line
+    # 20 + 20 + 5 estimates: two packs of 3 rounds on 8 cores, one of 1 round on 5, 10 min per round
+    assert "3 such job(s), charged about 8.83 core-hours" in line
+
+
+def fake_quota_command(tmp_path, output: str, code: int = 0) -> dict:
+    tool = tmp_path / "bin" / cluster.QUOTA_COMMAND
+    tool.parent.mkdir(parents=True, exist_ok=True)
+    tool.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path}/args\ncat <<'EOF'\n{output}\nEOF\nexit {code}\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    return {"PATH": f"{tool.parent}:{os.environ['PATH']}"}
+
+
+QUOTA_REPORT = """\
+Account: rwth1234
+Monthly allowance              2000.0 core-h
+Remaining core-h of prev. month  150.0 core-h
+Consumed core-h current month    400.0
+Available core-h current month  1750.5 core-h
+"""
+
+
+def test_the_plan_says_whether_the_sweep_fits_the_quota(tmp_path):
+    env = fake_quota_command(tmp_path, QUOTA_REPORT)
+    (fits,) = cluster.quota_lines(960.0, environ=env)
+    assert "1750.5 core-hours left; this sweep's 960.0 fits" in fits
+    (over,) = cluster.quota_lines(2000.0, environ={**env, "SBATCH_ACCOUNT": "rwth1234"})
+    assert "does NOT fit" in over and "-p rwth1234" in over
+    assert (tmp_path / "args").read_text().split() == ["-q", "-p", "rwth1234"]
+
+
+def test_a_quota_report_that_cannot_be_read_is_shown_as_it_is(tmp_path):
+    env = fake_quota_command(tmp_path, "usage: 12 jobs this month")
+    (line,) = cluster.quota_lines(10.0, environ=env)
+    assert "says: usage: 12 jobs this month" in line and "compare with the charged core-hours" in line
+    assert cluster.quota_lines(10.0, environ={"PATH": "/nonexistent"}) == []  # not CLAIX: no line
+
+
+def test_a_job_pending_for_a_reason_that_never_clears_is_named_once():
+    warned = set()
+    jobs = [
+        SlurmJob("17", "run_inference", "PENDING", "PartitionConfig", "0:00", ""),
+        SlurmJob("18", "run_estimate", "PENDING", "Priority", "0:00", ""),  # clears by itself
+        SlurmJob("19", "build_hardware", "RUNNING", "None", "0:12", "n1"),
+    ]
+    (line,) = cluster.pending_warnings(jobs, warned)
+    assert "Slurm job 17 (rule run_inference) is pending for PartitionConfig" in line and "scancel 17" in line
+    assert cluster.pending_warnings(jobs, warned) == []
