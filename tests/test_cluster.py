@@ -80,3 +80,22 @@ def test_a_job_pending_for_a_reason_that_never_clears_is_named_once():
     (line,) = cluster.pending_warnings(jobs, warned)
     assert "Slurm job 17 (rule run_inference) is pending for PartitionConfig" in line and "scancel 17" in line
     assert cluster.pending_warnings(jobs, warned) == []
+
+
+def test_the_plan_of_the_shipped_study_against_a_students_quota(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import PROJECT
+
+    env = fake_quota_command(tmp_path, QUOTA_REPORT.replace("1750.5", "500.0"))
+    out = subprocess.run(
+        [sys.executable, "-m", "noisyneurosim", "plan", str(PROJECT / "config/sweep.yaml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**{k: v for k, v in os.environ.items() if k != "SBATCH_ACCOUNT"}, **env},  # a student's own quota
+    ).stdout
+    # 40 GPU hours at 24 core-hours each do not fit 500 core-hours
+    assert "charged on CLAIX: 962.7 core-hours" in out
+    assert "quota (`r_wlm_usage -q`): 500.0 core-hours left; this sweep's 962.7 does NOT fit" in out

@@ -278,13 +278,13 @@ def watch_pending(
 
 
 def preflight(resource_settings, group_settings, rules, plan: dict, cost_seconds: dict[str, float]) -> bool:
-    """Once every rule exists, in the main process: with a Slurm profile, print what packed jobs and
-    the quota look like and stop on any request the cluster can never run. True for a Slurm run."""
+    """Once every rule exists, in the main process: with a Slurm profile, print what packed jobs
+    look like and stop on any request the cluster can never run. True for a Slurm run."""
     requests = cluster_requests(resource_settings, rules)
     if not any("slurm_partition" in r for r in requests.values()):
         return False
     group_packs = packs(resource_settings, group_settings, requests)
-    lines = packing_lines(group_packs, plan, cost_seconds) + quota_lines(plan["charged_core_hours"])
+    lines = packing_lines(group_packs, plan, cost_seconds)  # the quota line is in the plan itself
     if lines:
         print("\n".join(lines), file=sys.stderr)
     check_cluster(requests, group_packs)

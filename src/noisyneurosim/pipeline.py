@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import config as cfg
 from . import paths
-from .cluster import GPU_HOUR_IN_CORE_HOURS
+from .cluster import GPU_HOUR_IN_CORE_HOURS, quota_lines
 from .config import Point, Sweep
 from .files import atomic_write
 
@@ -149,6 +149,7 @@ def plan_text(sweep: Sweep) -> str:
         f"  charged on CLAIX: {p['charged_core_hours']:.1f} core-hours (a GPU hour counts "
         f"{GPU_HOUR_IN_CORE_HOURS} core-hours, a CPU job its cores x hours)",
     ]
+    lines += quota_lines(p["charged_core_hours"])  # where r_wlm_usage exists (CLAIX)
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)
 
