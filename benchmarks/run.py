@@ -1,6 +1,6 @@
 """NoisyNeuroSIM benchmarks: one command, one table.
 
-    python benchmarks/run.py            # all six, about 5 minutes on 2 cores
+    python benchmarks/run.py            # all eight, about 8 minutes on 2 cores
     python benchmarks/run.py --quick    # smaller sizes, about 1 minute
 
 Each benchmark compares side by side in one run, so the ratio holds on a
@@ -386,6 +386,82 @@ def bench_scheduler(repo, tmp: Path, n: int) -> None:
     )
 
 
+def _pooled(work: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((work / "results/inference").glob("*/accuracy.json"))]
+
+
+def bench_images_to_a_target(repo, tmp: Path) -> None:
+    """Images evaluated at accuracy.halfwidth 0.01 and 0.02 against the whole test set, for a study
+    whose accuracies span about 0.1 to 0.9 (the stand-in's, on its 10,000 images); and against the
+    fewest images a fixed sample size per point would need for the same interval (an oracle that
+    knows each point's accuracy)."""
+    from noisyneurosim.precision import images_needed
+
+    print("7. accuracy to a stated precision (images evaluated)", flush=True)
+    population = 10000
+    studies = {"span": {"grid": {"vari": [0.0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.75]}, "seeds": [117]}}
+    defaults = {"model": "VGG8", "inference": 1, "batch_size": 200}
+    used = {}
+    whole_accuracy = None
+    for label, accuracy in (
+        ("whole test set", None),
+        ("halfwidth 0.01", {"images_per_job": 200, "halfwidth": 0.01, "jobs_per_wave": 2, "min_images": 300}),
+        ("halfwidth 0.02", {"images_per_job": 200, "halfwidth": 0.02, "jobs_per_wave": 2, "min_images": 300}),
+    ):
+        work = tmp / f"target-{label.replace(' ', '')}"
+        extra = {"max_test_images": None, "defaults": defaults} | ({"accuracy": accuracy} if accuracy else {})
+        config_file = workflow_config(repo, work, studies, **extra)
+        measured(snakemake(work, config_file, "--cores", "2"))
+        pooled = _pooled(work)
+        used[label] = sum(p["total"] for p in pooled)
+        if accuracy is None:
+            whole_accuracy = [p["accuracy"] for p in pooled]
+            lo, hi = min(whole_accuracy), max(whole_accuracy)
+            record("study's accuracies (whole test set)", f"{lo:.2f} to {hi:.2f}", "span about 0.1 to 0.9", None)
+            continue
+        fewest = sum(
+            max(accuracy["min_images"], images_needed(a, accuracy["halfwidth"], population)) for a in whole_accuracy
+        )
+        saving = used["whole test set"] / used[label]
+        wanted = 2 if accuracy["halfwidth"] == 0.01 else 4
+        record(
+            f"images at {label} vs whole set",
+            f"{used[label]:,} of {used['whole test set']:,} ({saving:.1f}x fewer)",
+            f">= {wanted}x fewer",
+            saving >= wanted,
+        )
+        record(
+            f"images at {label} vs a fixed size per point",
+            f"{used[label]:,} vs {fewest:,} ({used[label] / fewest:.2f}x)",
+            "<= 1.25x",
+            used[label] / fewest <= 1.25,
+        )
+
+
+def bench_split_wall_time(repo, tmp: Path, k: int) -> None:
+    """One point's inference split into k jobs on k slots against one job (a per-image delay in the
+    stand-in stands for the GPU); the inference wall time is from the first job's start to the last's end."""
+    print("8. split inference wall time", flush=True)
+    studies = {"one": {"grid": {"vari": [0.1]}, "seeds": [117]}}
+    defaults = {"model": "VGG8", "inference": 1, "batch_size": 200}
+    env = {**os.environ, "STANDIN_SECONDS_PER_IMAGE": "0.004"}
+    walls = {}
+    for jobs in (1, k):
+        work = tmp / f"wall{jobs}"
+        accuracy = {"images_per_job": 10000 // jobs} if jobs > 1 else {}
+        config_file = workflow_config(repo, work, studies, max_test_images=None, defaults=defaults, accuracy=accuracy)
+        measured(snakemake(work, config_file, "--cores", str(k)), env=env)
+        (pooled,) = _pooled(work)
+        walls[jobs] = max(p["ended_at"] for p in pooled["parts"]) - min(p["started_at"] for p in pooled["parts"])
+    ratio = walls[k] / (walls[1] / k)
+    record(
+        f"inference wall time, {k} jobs on {k} slots",
+        f"{walls[k]:.1f} s vs {walls[1]:.1f} s in one job ({ratio:.2f}x the ideal 1/{k})",
+        "<= 1.3x ideal",
+        ratio <= 1.3,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
@@ -400,6 +476,8 @@ def main() -> int:
         bench_overhead(repo, tmp, 5 if args.quick else 20)
         bench_aggregation(tmp, [500, 2000] if args.quick else [1000, 5000, 10000])
         bench_scheduler(repo, tmp, 200 if args.quick else 1000)
+        bench_images_to_a_target(repo, tmp)
+        bench_split_wall_time(repo, tmp, 4)
     print()
     print("| benchmark | figure | target | verdict |")
     print("|---|---|---|---|")

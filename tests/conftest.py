@@ -65,8 +65,9 @@ class Workflow:
         self.write()
         return snakemake_command(self.workdir, *extra, configfile=self.config_path, cores=cores)
 
-    def run(self, *extra: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run(self.command(*extra), capture_output=True, text=True, timeout=timeout)
+    def run(self, *extra: str, timeout: float = 600, check: bool = True, env: dict | None = None):
+        environ = {**os.environ, **(env or {})}
+        proc = subprocess.run(self.command(*extra), capture_output=True, text=True, timeout=timeout, env=environ)
         if check and proc.returncode != 0:
             raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
         return proc

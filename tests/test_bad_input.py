@@ -174,6 +174,16 @@ CASES = [
         ["defaults.pipeline", "true or false"],
     ),
     ("no-studies", {"studies": {}}, ["studies", "non-empty mapping"]),
+    ("halfwidth-without-split", {"accuracy": {"halfwidth": 0.01}}, ["accuracy.halfwidth = 0.01", "images_per_job"]),
+    (
+        "split-larger-than-the-test-set",
+        {"studies": {"s": {"grid": {"vari": [0.1]}, "accuracy": {"images_per_job": 20000}}}},
+        ["studies.s.accuracy.images_per_job = 20000", "more than the 10000 test images"],
+    ),
+    ("halfwidth-too-wide", {"accuracy": {"images_per_job": 500, "halfwidth": 0.7}}, ["accuracy.halfwidth = 0.7"]),
+    ("jobs-per-wave-zero", {"accuracy": {"jobs_per_wave": 0}}, ["accuracy.jobs_per_wave = 0", "positive integer"]),
+    ("unknown-accuracy-key", {"accuracy": {"halfwidht": 0.01}}, ["accuracy.halfwidht", "did you mean 'halfwidth'"]),
+    ("prior-above-1", {"accuracy": {"prior": 1.2}}, ["accuracy.prior = 1.2", "between 0 and 1"]),
 ]
 
 

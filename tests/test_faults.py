@@ -57,14 +57,14 @@ def parent_of(pid):
 
 
 def finished_inference(stderr):
-    """accuracy.json files of the inference jobs Snakemake saw finish (a file alone may be from a cut-off job)."""
+    """Result files of the inference jobs Snakemake saw finish (a file alone may be from a cut-off job)."""
     jobs = {}
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", stderr):
         if re.match(r"(?:local)?rule run_inference:", block):
             head = block.split("\n\n")[0]
             jobs[re.search(r"jobid: (\d+)", head).group(1)] = re.search(r"wildcards: acc=(\w+)", head).group(1)
     done = re.findall(r"Finished jobid: (\d+) \(Rule: run_inference\)", stderr)
-    return [f"results/inference/{jobs[j]}/accuracy.json" for j in done]
+    return [f"results/inference/{jobs[j]}/parts/0.json" for j in done]
 
 
 def finish_and_check(wf, first_stderr):
@@ -81,7 +81,8 @@ def finish_and_check(wf, first_stderr):
 
 
 def accuracy_files(wf):
-    return sorted((wf.workdir / "results/inference").glob("*/accuracy.json"))
+    """The inference jobs' results (one job per run here; accuracy.json pools them afterwards)."""
+    return sorted((wf.workdir / "results/inference").glob("*/parts/0.json"))
 
 
 def test_sigint_to_snakemake_then_rerun(make_workflow):

@@ -40,10 +40,12 @@ def test_the_claix_2023_profile_differs_from_the_default_only_in_partitions_gpu_
     def without_gpu_side(profile):
         p = {k: v for k, v in profile.items() if k != "software-deployment-method"}
         p["default-resources"] = {k: v for k, v in p["default-resources"].items() if k != "slurm_partition"}
-        inference = {k: v for k, v in p["set-resources"]["run_inference"].items()}
-        for key in ("slurm_partition", "gpu_model", "slurm_extra"):
-            inference.pop(key)
-        p["set-resources"] = {**p["set-resources"], "run_inference": inference}
+        gpu_jobs = {}
+        for rule in ("run_inference", "run_inference_part"):
+            gpu_jobs[rule] = {k: v for k, v in p["set-resources"][rule].items()}
+            for key in ("slurm_partition", "gpu_model", "slurm_extra"):
+                gpu_jobs[rule].pop(key)
+        p["set-resources"] = {**p["set-resources"], **gpu_jobs}
         return p
 
     assert without_gpu_side(c23) == without_gpu_side(default)  # packing, limits, retries stay one story

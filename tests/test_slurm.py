@@ -5,6 +5,7 @@
 Without a reachable Slurm these tests skip, unless NNS_REQUIRE_SLURM=1 (CI).
 """
 
+import json
 import os
 import re
 import shutil
@@ -112,9 +113,11 @@ def test_sweep_runs_on_slurm_through_the_shipped_profile(make_workflow, tmp_path
     modules = tmp_path / "modulefiles"
     (modules / "nns-probe").mkdir(parents=True)
     (modules / "nns-probe" / "1.0").write_text("#%Module1.0\nsetenv NNS_MODULE_PROBE loaded\n")
-    # 2 accuracy settings x 5 nodes: 10 estimates in one pack, more than the profile runs side by side
+    # 2 accuracy settings x 5 nodes: 10 estimates in one pack, more than the profile runs side by side;
+    # each inference run split into 3 GPU jobs (50 test images, 20 per job)
+    grid = {"ADCprecision": [4, 5], "technode": [14, 22, 32, 45, 65]}
     wf = make_workflow(
-        {"cluster": {"grid": {"ADCprecision": [4, 5], "technode": [14, 22, 32, 45, 65]}, "seeds": [1]}},
+        {"cluster": {"grid": grid, "seeds": [1], "accuracy": {"images_per_job": 20}}},
         python={"envmodules": ["nns-probe/1.0"]},
     )
     # without `module` in the jobs' shell the run stops before submitting anything
@@ -143,6 +146,13 @@ def test_sweep_runs_on_slurm_through_the_shipped_profile(make_workflow, tmp_path
     assert set(runs["estimate_partition"]) == {"c18m"}
     assert runs["estimate_cuda_visible_devices"].isna().all()
     assert runs["inference_slurm_job"].nunique() == 2
+    # every job of a split run is a GPU job of its own on the GPU partition
+    assert set(runs["inference_jobs"]) == {3} and set(runs["accuracy_total"]) == {50}
+    parts = [json.loads(p.read_text()) for p in (wf.workdir / "results/inference").glob("*/parts/*.json")]
+    assert len(parts) == 6
+    assert {p["where"]["slurm_partition"] for p in parts} == {"c18g"}
+    assert all(p["where"]["gpus"] for p in parts)
+    assert len({p["where"]["slurm_job_id"] for p in parts}) == 6
     # the 10 estimates went in one packed job, which asked Slurm for no more than the profile's bound
     packed = {str(int(j)) for j in runs["estimate_slurm_job"]}
     assert len(packed) == 1 and not packed & {str(int(j)) for j in runs["inference_slurm_job"]}

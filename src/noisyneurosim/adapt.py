@@ -33,9 +33,12 @@ class Adaptation:
 LIMIT_TEST_IMAGES = """\
 import os as _nns_os
 if _nns_os.environ.get('NNS_MAX_TEST_IMAGES'):
-    # noisyneurosim: evaluate only the first N test images (demo and smoke runs)
+    # noisyneurosim: evaluate only N test images from image NNS_TEST_OFFSET on, in the test set's
+    # order (max_test_images; one job of a split run: accuracy.images_per_job)
+    _nns_first = int(_nns_os.environ.get('NNS_TEST_OFFSET', '0'))
+    _nns_end = min(len(test_loader.dataset), _nns_first + int(_nns_os.environ['NNS_MAX_TEST_IMAGES']))
     test_loader = torch.utils.data.DataLoader(
-        torch.utils.data.Subset(test_loader.dataset, range(min(len(test_loader.dataset), int(_nns_os.environ['NNS_MAX_TEST_IMAGES'])))),
+        torch.utils.data.Subset(test_loader.dataset, range(_nns_first, _nns_end)),
         batch_size=args.batch_size, shuffle=False, num_workers=1)
 \\g<0>"""
 
@@ -62,6 +65,14 @@ ADAPTATIONS = (
         r"^assert args\.model in ",
         LIMIT_TEST_IMAGES,
         "an optional limit on test images (NNS_MAX_TEST_IMAGES)",
+    ),
+    Adaptation(
+        "no-traces-in-later-jobs",
+        "inference.py",
+        r"^([ \t]*)if i==0:(?=[ \t]*\r?\n[ \t]*(hook_handle_list = hook\.hardware_evaluation|hook\.remove_hook_list))",
+        "\\1if i==0 and os.environ.get('NNS_NO_TRACES') != '1':  # noisyneurosim: only a split run's first job traces",
+        "the jobs after the first of a split run write no layer traces (NNS_NO_TRACES); the estimate uses the first's",
+        minimum=2,
     ),
     Adaptation(
         "staged-cifar",

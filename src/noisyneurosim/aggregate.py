@@ -96,6 +96,12 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
     row["accuracy"] = acc.get("accuracy")
     row["accuracy_correct"] = acc.get("correct")
     row["accuracy_total"] = acc.get("total")
+    row["accuracy_low"] = acc.get("accuracy_low")
+    row["accuracy_high"] = acc.get("accuracy_high")
+    row["accuracy_stopped"] = acc.get("stopped")
+    row["accuracy_target"] = acc.get("target")
+    row["inference_jobs"] = acc.get("jobs")
+    row["inference_job_seeds"] = " ".join(str(s) for s in acc.get("job_seeds") or []) or None
     chip = (est or {}).get("chip", {})
     for metric in CHIP_METRICS:
         row[metric] = chip.get(metric)

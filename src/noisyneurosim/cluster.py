@@ -22,6 +22,7 @@ GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 
 # Each rule that runs NeuroSim under its own time limit, and the limit (config: timeouts) it wraps.
 NESTED_LIMITS = {
     "run_inference": "inference",
+    "run_inference_part": "inference",
     "run_estimate": "estimate",
     "check_reproducible": "estimate",
     "build_base": "build",

@@ -31,6 +31,7 @@ from .knobs import (
     coupled_value,
     values_agree,
 )
+from .precision import Split
 from .rules import point_rules, point_warnings
 from .settings import COST_KEYS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
 
@@ -39,12 +40,14 @@ TOP_LEVEL_KEYS = {
     "python": "NeuroSim's own Python environment",
     "datasets": "where datasets are staged",
     "max_test_images": "limit on test images per inference run",
+    "accuracy": "splitting inference runs into jobs; stopping at a stated precision",
     "timeouts": "per-job time limits in seconds",
     "cost": "per-model cost table for the plan",
     "defaults": "knob values shared by every point",
     "studies": "named studies",
 }
-STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description"}
+STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy"}
+ACCURACY_SECTION_KEYS = set(SECTION_KEYS["accuracy"])
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 PYTHON_KEYS = set(SECTION_KEYS["python"])
 DATASET_KEYS = set(SECTION_KEYS["datasets"])
@@ -84,19 +87,31 @@ class Point:
     swept: tuple  # knobs that vary within the study
     acc_id: str  # the inference run it needs
     hw_id: str  # the build it needs
+    split: dict = field(default_factory=dict)  # how its inference run is split and stopped (precision.Split)
 
     @classmethod
-    def make(cls, study: str, seed: int, knobs: dict, swept: tuple, run_identity: dict) -> Point:
+    def make(
+        cls, study: str, seed: int, knobs: dict, swept: tuple, run_identity: dict, split: Split | None = None
+    ) -> Point:
         args = {**{k: knobs[k] for k in INFERENCE_NAMES}, "seed": seed}
+        split = split or Split()
+        identity = dict(run_identity)
+        if split.images_per_job:  # other jobs evaluate other images: another run (the target is not)
+            identity["images_per_job"] = split.images_per_job
         return cls(
             study=study,
             point_id=_stable_hash("p", {"knobs": knobs, "seed": seed}),
             seed=seed,
             knobs=knobs,
             swept=tuple(swept),
-            acc_id=_stable_hash("a", {"args": args, **run_identity}),
+            acc_id=_stable_hash("a", {"args": args, **identity}),
             hw_id=_stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": run_identity["commit"]}),
+            split=dict(vars(split)),
         )
+
+    @property
+    def accuracy_split(self) -> Split:
+        return Split(**self.split)
 
     def inference_args(self) -> dict:
         return {**{k: self.knobs[k] for k in INFERENCE_NAMES}, "seed": self.seed}
@@ -113,6 +128,7 @@ class Point:
             "swept": list(self.swept),
             "acc_id": self.acc_id,
             "hw_id": self.hw_id,
+            "split": self.split,
         }
 
     @classmethod
@@ -134,6 +150,13 @@ class Sweep:
 
     def accuracy_settings(self) -> dict[str, Point]:
         return {p.acc_id: p for p in self.points}
+
+    def splits(self) -> dict[str, Split]:
+        """How each inference run is split and stopped; a run shared by studies takes the strictest target."""
+        out: dict[str, Split] = {}
+        for p in self.points:
+            out[p.acc_id] = out[p.acc_id].strictest(p.accuracy_split) if p.acc_id in out else p.accuracy_split
+        return out
 
     def hardware_settings(self) -> dict[str, Point]:
         return {p.hw_id: p for p in self.points}
@@ -378,6 +401,7 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
                 problems.append(f"{where}.{key} = {section[key]!r}: must be true or false")
     _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
+    _check_accuracy("accuracy", config.get("accuracy"), problems)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
     for key, value in timeouts.items():
         _check_positive_number(f"timeouts.{key}", value, problems)
@@ -392,6 +416,46 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
         entry = _check_section(f"cost.{model}", entry, COST_KEYS, problems)
         for key, value in entry.items():
             _check_positive_number(f"cost.{model}.{key}", value, problems)
+
+
+def _check_accuracy(where: str, section: Any, problems: list[str]) -> dict:
+    """accuracy (or a study's): the split of inference runs into jobs and the precision to stop at."""
+    section = _check_section(where, section, ACCURACY_SECTION_KEYS, problems)
+    for key in ("images_per_job", "jobs_per_wave", "min_images"):
+        if key in section:
+            _check_positive_number(
+                f"{where}.{key}", section[key], problems, integer=True, allow_none=key == "images_per_job"
+            )
+    for key, low, high in (("halfwidth", 0, 0.5), ("prior", 0, 1)):
+        value = section.get(key)
+        if value is None and key == "halfwidth":
+            continue
+        if key in section and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high or value == 1
+        ):
+            problems.append(
+                f"{where}.{key} = {value!r}: must be a number above {low} and at most {high}"
+                if key == "halfwidth"
+                else f"{where}.{key} = {value!r}: must be a number between 0 and 1"
+            )
+    return section
+
+
+def _study_split(where: str, spec: dict, settings: Settings, problems: list[str]) -> Split:
+    """The config's accuracy section with the study's own on top."""
+    own = _check_accuracy(f"{where}.accuracy", spec.get("accuracy"), problems)
+    merged = {**settings.accuracy, **own}
+    try:
+        split = Split(**merged)
+    except TypeError:
+        return Split()
+    if split.halfwidth is not None and not split.images_per_job:
+        source = f"{where}.accuracy" if "halfwidth" in own else "accuracy"
+        problems.append(
+            f"{source}.halfwidth = {split.halfwidth!r}: stopping at a precision needs accuracy.images_per_job "
+            "(a run in one job cannot stop early)"
+        )
+    return split
 
 
 def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dict], list[str], list[int], list]:
@@ -477,6 +541,7 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             continue
         spec = _check_section(where, spec, STUDY_KEYS, problems)
         combos, named, seeds, decouple = _study_combos(where, spec, problems)
+        split = _study_split(where, spec, settings, problems)
         swept = tuple(k for k in named if len({repr(c.get(k, defaults.get(k))) for c in combos}) > 1)
         seen_here: set = set()
         for ci, combo in enumerate(combos):
@@ -492,8 +557,18 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             for _, msg in point_warnings(knobs, swept):
                 if f"{where}: {msg}" not in warns:
                     warns.append(f"{where}: {msg}")
+            population = test_images_of(knobs, settings)
+            if split.images_per_job and split.images_per_job > population:
+                key_path = f"{where}.accuracy" if "images_per_job" in (spec.get("accuracy") or {}) else "accuracy"
+                problems.append(
+                    f"{label}: {key_path}.images_per_job = {split.images_per_job}: more than the "
+                    f"{population} test images of each run (dataset {knobs['dataset']}"
+                    + (", max_test_images" if settings.max_test_images else "")
+                    + (", datasets.synthetic_test_images" if settings.synthetic_test_images else "")
+                    + ")"
+                )
             for seed in seeds:
-                point = Point.make(study, seed, knobs, swept, run_identity)
+                point = Point.make(study, seed, knobs, swept, run_identity, split)
                 if point.point_id in seen_here:
                     problems.append(f"{label}: duplicates an earlier point of {study} (seed {seed})")
                     continue
@@ -504,7 +579,12 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns)
 
 
-def test_images(point: Point, settings: Settings) -> int:
-    """How many test images one inference run of this point evaluates."""
-    full = settings.synthetic_test_images or TEST_IMAGES[point.knobs["dataset"]]
+def test_images_of(knobs: dict, settings: Settings) -> int:
+    """The test images an inference run with these knobs may use: the set, or its first max_test_images."""
+    full = settings.synthetic_test_images or TEST_IMAGES[knobs["dataset"]]
     return min(full, settings.max_test_images) if settings.max_test_images else full
+
+
+def test_images(point: Point, settings: Settings) -> int:
+    """How many test images one inference run of this point may evaluate (all of them without a target)."""
+    return test_images_of(point.knobs, settings)

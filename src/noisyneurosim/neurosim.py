@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import time
 from pathlib import Path
 
 from .adapt import CORE, ROOT
@@ -49,19 +50,31 @@ def run_inference(
     timeout: float | None,
     stdout_path: Path,
     stderr_path: Path,
+    first_image: int = 0,
+    traces: bool = True,
 ) -> dict:
+    """One inference job: `max_test_images` images (None: all) from `first_image` on, in the test
+    set's order; with `traces`, the layer traces of its first batch for the estimate."""
     prepare_workdir(checkout, Path(workdir))
     cmd = shlex.split(python) + ["inference.py"]
     for key, value in args.items():
         cmd += [f"--{key}", str(value)]
     env = _dataset_env(Path(data_root).resolve(), download=False, synthetic=synthetic)
+    for name in ("NNS_MAX_TEST_IMAGES", "NNS_TEST_OFFSET", "NNS_NO_TRACES"):
+        env.pop(name, None)
     if max_test_images:
         env["NNS_MAX_TEST_IMAGES"] = str(int(max_test_images))
-    else:
-        env.pop("NNS_MAX_TEST_IMAGES", None)
+        if first_image:
+            env["NNS_TEST_OFFSET"] = str(int(first_image))
+    elif first_image:
+        raise ValueError("a first image other than 0 needs a number of images")
+    if not traces:
+        env["NNS_NO_TRACES"] = "1"
+    started_at = time.time()
     code, problem, seconds = run(
         cmd, cwd=workdir, env=env, timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
     )
+    ended_at = time.time()
     text = stderr_path.read_text(errors="replace") + "\n" + stdout_path.read_text(errors="replace")
     result = parse_accuracy(text)
     trace = Path(workdir) / f"layer_record_{args['model']}" / "trace_command.sh"
@@ -73,13 +86,15 @@ def run_inference(
         out_lines = [line for line in stdout_path.read_text(errors="replace").splitlines() if line.strip()]
         last = (err_lines or out_lines or [""])[-1]
         result = {"status": "failed", "reason": f"inference.py exit code {code}: {last[:300]}"}
-    elif result["status"] == "ok" and not trace.is_file():
+    elif result["status"] == "ok" and traces and not trace.is_file():
         result = {**result, "status": "failed", "reason": "no layer traces written (trace_command.sh missing)"}
     elif result["status"] != "ok" and "ERROR" in text:
         err = next(line for line in text.splitlines() if "ERROR" in line)
         result["reason"] = f"{result['reason']}; {err.strip()}"
     result.update({"returncode": code, "seconds": round(seconds, 3), "command": cmd, "where": where()})
     result["test_set"] = f"synthetic ({synthetic} images)" if synthetic else "real"
+    result["first_image"] = int(first_image)
+    result["started_at"], result["ended_at"] = started_at, ended_at  # epoch seconds: jobs side by side or not
     return result
 
 

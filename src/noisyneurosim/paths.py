@@ -26,9 +26,16 @@ BUILD_MAIN = BUILD + "/main"
 PARAM_DIFF = BUILD + "/Param.cpp.diff"
 BUILD_RECORD = BUILD + "/build.json"
 
-# one inference run per accuracy setting
-ACCURACY = "results/inference/{acc}/accuracy.json"
+# one inference run per accuracy setting, in one job or several (accuracy.images_per_job): the first
+# job writes the traces; with a target (accuracy.halfwidth) jobs come in waves, each wave decided under
+# its policy (target, wave size, floor), so another target decides afresh from the same jobs
+ACCURACY = "results/inference/{acc}/accuracy.json"  # pooled over the run's jobs
 TRACES = "results/inference/{acc}/work"
+FIRST_PART = "results/inference/{acc}/parts/0.json"
+INFERENCE_PART = "results/inference/{acc}/parts/{part}.json"  # part >= 1
+PART_WORK = "results/inference/{acc}/parts/{part}.work"
+WAVE = "results/inference/{acc}/waves/{policy}/{wave}.json"
+POOLED = "results/inference/{acc}/pooled/{policy}.json"
 
 # one estimate per (accuracy, hardware) pair
 ESTIMATE = "results/estimates/{acc}/{hw}.json"
@@ -52,6 +59,12 @@ BUILD_JOB_LOG = "results/logs/build/{hw}.job.log"
 INFERENCE_STDOUT = "results/logs/inference/{acc}.stdout"
 INFERENCE_STDERR = "results/logs/inference/{acc}.stderr"
 INFERENCE_JOB_LOG = "results/logs/inference/{acc}.job.log"
+INFERENCE_PART_STDOUT = "results/logs/inference/{acc}.part{part}.stdout"
+INFERENCE_PART_STDERR = "results/logs/inference/{acc}.part{part}.stderr"
+INFERENCE_PART_JOB_LOG = "results/logs/inference/{acc}.part{part}.job.log"
+WAVE_JOB_LOG = "results/logs/inference/{acc}.waves/{policy}/{wave}.log"
+POOL_JOB_LOG = "results/logs/inference/{acc}.pool/{policy}.log"
+CURRENT_ACCURACY_LOG = "results/logs/inference/{acc}.accuracy.log"
 ESTIMATE_STDOUT = "results/logs/estimate/{acc}/{hw}.stdout"
 ESTIMATE_STDERR = "results/logs/estimate/{acc}/{hw}.stderr"
 ESTIMATE_JOB_LOG = "results/logs/estimate/{acc}/{hw}.job.log"
@@ -66,6 +79,11 @@ RECORD_CONFIG_LOG = "results/logs/record_config.log"
 
 def source(commit: str) -> str:
     return SOURCE.format(commit=commit)
+
+
+def part_file(acc: str, part: int) -> str:
+    """A job's result: the first job's (with the traces) or a later one's."""
+    return FIRST_PART.format(acc=acc) if part == 0 else INFERENCE_PART.format(acc=acc, part=part)
 
 
 def point_files(acc: str, hw: str) -> dict[str, str]:

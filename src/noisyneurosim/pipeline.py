@@ -11,6 +11,7 @@ from . import paths
 from .cluster import GPU_HOUR_IN_CORE_HOURS, quota_lines
 from .config import Point, Sweep
 from .files import atomic_write
+from .precision import Split, expected_images, job_seed
 
 DEFAULT_CONFIG = "config/sweep.yaml"
 
@@ -54,6 +55,35 @@ def neurosim_conda(sweep: Sweep, basedir: str) -> str:
 
 def inference_params(point: Point) -> str:
     return json.dumps(point.inference_args(), sort_keys=True)
+
+
+def inference_job(sweep: Sweep, acc: str, part: int) -> dict:
+    """What job `part` of an inference run is given: its arguments (its own seed), its images and
+    whether it writes the traces (the first only). One unsplit job is exactly today's run: all images
+    (or max_test_images), the run's seed."""
+    point = sweep.accuracy_settings()[acc]
+    split = sweep.splits()[acc]
+    population = cfg.test_images(point, sweep.settings)
+    if not 0 <= part < split.jobs(population):
+        raise ValueError(f"inference run {acc} has {split.jobs(population)} job(s), not a job {part}")
+    first, count = split.job_range(part, population)
+    args = {**point.inference_args(), "seed": job_seed(point.seed, part)}
+    images = count if split.images_per_job else sweep.settings.max_test_images
+    return {"args": json.dumps(args, sort_keys=True), "first_image": first, "images": images, "traces": part == 0}
+
+
+def wave_policy(split: Split) -> str:
+    """The name of a stopping policy: decisions and pools taken under another are not reused."""
+    if split.halfwidth is None:
+        return "all"
+    return f"h{split.halfwidth:g}-w{split.jobs_per_wave}-n{split.min_images}"
+
+
+def wave_part_files(sweep: Sweep, acc: str, last_wave: int) -> list[str]:
+    """The job results of waves 0 to last_wave of an inference run."""
+    split = sweep.splits()[acc]
+    population = cfg.test_images(sweep.accuracy_settings()[acc], sweep.settings)
+    return [paths.part_file(acc, k) for w in range(last_wave + 1) for k in split.wave_parts(w, population)]
 
 
 def param_params(point: Point) -> str:
@@ -109,11 +139,19 @@ def read_points(path: str | Path = paths.POINTS) -> Sweep:
 
 def plan(sweep: Sweep) -> dict:
     acc = sweep.accuracy_settings()
+    splits = sweep.splits()
     estimates = sweep.estimates()
     cost = sweep.settings.cost
+
+    def per_image(p: Point) -> float:
+        return cost[p.knobs["model"]]["gpu_seconds_per_image"]
+
+    # with a target (accuracy.halfwidth): the images expected at the prior accuracy, in whole waves
     gpu_seconds = sum(
-        cfg.test_images(p, sweep.settings) * cost[p.knobs["model"]]["gpu_seconds_per_image"] for p in acc.values()
+        expected_images(splits[a], cfg.test_images(p, sweep.settings)) * per_image(p) for a, p in acc.items()
     )
+    gpu_seconds_whole = sum(cfg.test_images(p, sweep.settings) * per_image(p) for p in acc.values())
+    jobs = sum(splits[a].jobs(cfg.test_images(p, sweep.settings)) for a, p in acc.items())
     cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
     guard = sweep.reproducibility_pairs()
     guard_seconds = sum(cost[model]["cpu_seconds_per_estimate"] for model in guard)
@@ -126,6 +164,11 @@ def plan(sweep: Sweep) -> dict:
         "inference_runs": len(acc),
         "estimates": len(estimates),
         "gpu_hours": gpu_seconds / 3600,
+        "gpu_hours_whole_test_set": gpu_seconds_whole / 3600,
+        "charged_core_hours_whole_test_set": (GPU_HOUR_IN_CORE_HOURS * gpu_seconds_whole + cpu_seconds + guard_seconds)
+        / 3600,
+        "inference_jobs_at_most": jobs,
+        "targets": sorted({s.halfwidth for s in splits.values() if s.halfwidth is not None}),
         "cpu_core_hours": (cpu_seconds + guard_seconds) / 3600,
         "charged_core_hours": (GPU_HOUR_IN_CORE_HOURS * gpu_seconds + cpu_seconds + guard_seconds) / 3600,
     }
@@ -136,7 +179,12 @@ def plan_text(sweep: Sweep) -> str:
     lines = [
         f"NoisyNeuroSIM plan for {sweep.source}: {p['points']} points in {p['studies']} studies",
         f"  {p['builds']} builds of the C++ core (one per distinct hardware setting)",
-        f"  {p['inference_runs']} inference runs (one per distinct accuracy setting, GPU)",
+        f"  {p['inference_runs']} inference runs (one per distinct accuracy setting, GPU)"
+        + (
+            f" in at most {p['inference_jobs_at_most']} GPU jobs (accuracy.images_per_job)"
+            if p["inference_jobs_at_most"] > p["inference_runs"]
+            else ""
+        ),
         f"  {p['estimates']} hardware estimates (CPU)",
         (
             f"  {p['reproducibility_checks']} reproducibility check(s): one estimate per model run twice "
@@ -149,6 +197,12 @@ def plan_text(sweep: Sweep) -> str:
         f"  charged on CLAIX: {p['charged_core_hours']:.1f} core-hours (a GPU hour counts "
         f"{GPU_HOUR_IN_CORE_HOURS} core-hours, a CPU job its cores x hours)",
     ]
+    if p["targets"]:
+        lines.append(
+            f"  with accuracy.halfwidth {', '.join(f'{t:g}' for t in p['targets'])}: expected at the prior accuracy "
+            f"(accuracy.prior); the whole test set would take {p['gpu_hours_whole_test_set']:.2f} GPU hours, "
+            f"{p['charged_core_hours_whole_test_set']:.1f} core-hours charged"
+        )
     lines += quota_lines(p["charged_core_hours"])  # where r_wlm_usage exists (CLAIX)
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import yaml
 
 from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, Knob
-from .settings import COST_KEYS, SECTION_KEYS
+from .settings import ACCURACY_KEYS, COST_KEYS, SECTION_KEYS
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
@@ -70,6 +70,7 @@ def build() -> dict:
                         "points": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/knob_values"}},
                         "seeds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
                         "decouple": {"type": "array", "items": {"enum": list(COUPLINGS)}},
+                        "accuracy": {"type": "object", "additionalProperties": False, "properties": ACCURACY_KEYS},
                     },
                 },
             },

@@ -22,6 +22,15 @@ SYNTHETIC_DATASETS = ("cifar10", "cifar100")
 
 _BOOL = {"type": "boolean"}
 _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+# accuracy: splitting an inference run into jobs and stopping at a stated precision (precision.py);
+# the defaults of precision.Split apply to absent keys. Also allowed in a study (studies.<name>.accuracy).
+ACCURACY_KEYS = {
+    "images_per_job": {"type": ["integer", "null"], "minimum": 1},
+    "halfwidth": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 0.5},
+    "jobs_per_wave": {"type": "integer", "minimum": 1},
+    "min_images": {"type": "integer", "minimum": 1},
+    "prior": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+}
 # The keys of each settings section with the JSON-schema type of their value: the config checks take
 # the key names from here, the generated schema the types (config/README.md describes each).
 SECTION_KEYS = {
@@ -44,6 +53,7 @@ SECTION_KEYS = {
         "synthetic_test_images": {"type": "integer", "minimum": 1},
     },
     "timeouts": {key: _POSITIVE for key in DEFAULT_TIMEOUTS},
+    "accuracy": ACCURACY_KEYS,
 }
 
 
@@ -61,6 +71,7 @@ class Settings:
     download: bool = True
     synthetic_test_images: int = 0  # 0: the real dataset
     max_test_images: int | None = None
+    accuracy: dict = field(default_factory=dict)  # the config's accuracy section (a study's overrides it)
     timeouts: dict = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
     cost: dict = field(default_factory=lambda: {m: dict(c) for m, c in DEFAULT_COST.items()})
 
@@ -93,6 +104,7 @@ class Settings:
             if ds.get("synthetic")
             else 0,
             max_test_images=config.get("max_test_images"),
+            accuracy=dict(config.get("accuracy") or {}),
             timeouts={**DEFAULT_TIMEOUTS, **{k: float(v) for k, v in (config.get("timeouts") or {}).items()}},
             cost=cost,
         )

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .aggregate import decode_swept, failure_log
 from .knobs import KNOBS, display
+from .precision import Z95, wilson  # over seeds: no finite-population correction (each seed draws anew)
 
 # Chip-level metrics summarised, with the direction that is better.
 HEADLINE = {
@@ -22,7 +23,6 @@ HEADLINE = {
     "leakage_power_uw": "min",
     "chip_area_um2": "min",
 }
-Z95 = 1.959963984540054
 # two-sided 95 % Student t quantiles for small samples (df 1..30); larger: normal
 T95 = [
     12.706,
@@ -56,17 +56,6 @@ T95 = [
     2.045,
     2.042,
 ]
-
-
-def wilson(correct: int, total: int) -> tuple[float, float]:
-    """95 % Wilson score interval of a binomial proportion: honest for one seed too."""
-    if total <= 0:
-        return math.nan, math.nan
-    p = correct / total
-    denom = 1 + Z95**2 / total
-    centre = (p + Z95**2 / (2 * total)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / total + Z95**2 / (4 * total**2)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def t_interval(values: pd.Series) -> tuple[float, float]:

@@ -1,8 +1,12 @@
 # Python helpers and input functions shared by the rules.
 from noisyneurosim import cluster, pipeline
+from noisyneurosim.config import test_images as cfg_test_images
+from noisyneurosim.files import read_json
 
 SOURCE = paths.source(SETTINGS.commit)
 ACCURACY = SWEEP.accuracy_settings()
+SPLITS = SWEEP.splits()  # how each inference run is split into jobs and stopped
+POPULATION = {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()}
 HARDWARE = SWEEP.hardware_settings()
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
@@ -54,6 +58,52 @@ def slurm_preflight(wildcards):
 
 def inference_args(wildcards):
     return pipeline.inference_params(ACCURACY[wildcards.acc])
+
+
+def inference_job(wildcards):
+    return pipeline.inference_job(SWEEP, wildcards.acc, int(wildcards.get("part", 0)))
+
+
+def split_of(wildcards):
+    return vars(SPLITS[wildcards.acc])
+
+
+def population_of(wildcards):
+    return POPULATION[wildcards.acc]
+
+
+def wave_inputs(wildcards):
+    wave = int(wildcards.wave)
+    inputs = {"parts": pipeline.wave_part_files(SWEEP, wildcards.acc, wave)}
+    if wave > 0:
+        inputs["previous"] = paths.WAVE.format(
+            acc=wildcards.acc, policy=wildcards.policy, wave=wave - 1
+        )
+    return inputs
+
+
+def pooled_inputs(wildcards):
+    """Every job of the run, or with a target the waves up to the one that stopped (checkpoints)."""
+    split = SPLITS[wildcards.acc]
+    if split.halfwidth is None:
+        return {"parts": pipeline.wave_part_files(SWEEP, wildcards.acc, 0)}
+    wave = 0
+    while True:
+        decision = checkpoints.decide_wave.get(
+            acc=wildcards.acc, policy=wildcards.policy, wave=wave
+        ).output.decision
+        if read_json(decision)["stop"]:
+            return {
+                "parts": pipeline.wave_part_files(SWEEP, wildcards.acc, wave),
+                "decision": decision,
+            }
+        wave += 1
+
+
+def pooled_under_current_policy(wildcards):
+    return paths.POOLED.format(
+        acc=wildcards.acc, policy=pipeline.wave_policy(SPLITS[wildcards.acc])
+    )
 
 
 def param_values(wildcards):

@@ -1,5 +1,13 @@
-# One inference run per accuracy setting; one estimate per (accuracy, hardware) pair;
-# one estimate per model run twice (the reproducibility guard).
+# One inference run per accuracy setting (one or more jobs); one estimate per (accuracy, hardware)
+# pair; one estimate per model run twice (the reproducibility guard).
+
+
+# An inference run is one job, or several of accuracy.images_per_job images each; the first job
+# writes the traces. With a target (accuracy.halfwidth) jobs come in waves until it is reached.
+localrules:
+    decide_wave,
+    pool_accuracy,
+    current_accuracy,
 
 
 rule run_inference:
@@ -7,7 +15,7 @@ rule run_inference:
         checkout=rules.fetch_neurosim.output.checkout,
         dataset=staged_dataset,
     output:
-        accuracy=paths.ACCURACY,
+        first=paths.FIRST_PART,
         # the layer traces; deleted once no estimate needs them
         traces=temp(directory(paths.TRACES)),
     log:
@@ -19,19 +27,96 @@ rule run_inference:
     envmodules:
         *NEUROSIM_MODULES,
     params:
-        args=inference_args,
+        job=inference_job,
         python=SETTINGS.python_command,
         data_root=SETTINGS.data_root,
         synthetic=SETTINGS.synthetic_test_images,
-        max_test_images=SETTINGS.max_test_images,
         timeout=SETTINGS.timeouts["inference"],
     script:
         "../scripts/run_inference.py"
 
 
+# the jobs after the first: their own seed and images, no traces
+rule run_inference_part:
+    input:
+        checkout=rules.fetch_neurosim.output.checkout,
+        dataset=staged_dataset,
+    output:
+        first=paths.INFERENCE_PART,
+        traces=temp(directory(paths.PART_WORK)),
+    log:
+        stdout=paths.INFERENCE_PART_STDOUT,
+        stderr=paths.INFERENCE_PART_STDERR,
+        job=paths.INFERENCE_PART_JOB_LOG,
+    wildcard_constraints:
+        part="[1-9][0-9]*",
+    conda:
+        NEUROSIM_CONDA
+    envmodules:
+        *NEUROSIM_MODULES,
+    params:
+        job=inference_job,
+        python=SETTINGS.python_command,
+        data_root=SETTINGS.data_root,
+        synthetic=SETTINGS.synthetic_test_images,
+        timeout=SETTINGS.timeouts["inference"],
+    script:
+        "../scripts/run_inference.py"
+
+
+# after each wave: pool the jobs so far and decide whether the interval is narrow enough
+checkpoint decide_wave:
+    input:
+        unpack(wave_inputs),
+    output:
+        decision=paths.WAVE,
+    log:
+        job=paths.WAVE_JOB_LOG,
+    params:
+        split=split_of,
+        population=population_of,
+    conda:
+        "../envs/workflow.yaml"
+    script:
+        "../scripts/decide_wave.py"
+
+
+# pooled under one stopping policy; another policy (a new target) pools afresh from the same jobs
+rule pool_accuracy:
+    input:
+        unpack(pooled_inputs),
+    output:
+        pooled=paths.POOLED,
+    log:
+        job=paths.POOL_JOB_LOG,
+    params:
+        args=inference_args,
+        split=split_of,
+        population=population_of,
+    conda:
+        "../envs/workflow.yaml"
+    script:
+        "../scripts/pool_accuracy.py"
+
+
+# the run's accuracy under the config's policy: what the tables read
+rule current_accuracy:
+    input:
+        pooled=pooled_under_current_policy,
+    output:
+        accuracy=paths.ACCURACY,
+    log:
+        job=paths.CURRENT_ACCURACY_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    script:
+        "../scripts/current_accuracy.py"
+
+
 rule run_estimate:
     input:
-        accuracy=paths.ACCURACY,
+        # the first job's result and traces: a run's later jobs never delay or change its estimates
+        first=paths.FIRST_PART,
         traces=paths.TRACES,
         main=paths.BUILD_MAIN,
         # upstream's network file is read from here, checked against the traces

@@ -8,7 +8,7 @@ from noisyneurosim.files import write_json
 from noisyneurosim.neurosim import network_file, run_estimate
 from noisyneurosim.process import where
 
-accuracy = json.loads(Path(snakemake.input.accuracy).read_text())
+accuracy = json.loads(Path(snakemake.input.first).read_text())  # the first job: traces written?
 network = Path(snakemake.output.network)
 if accuracy["status"] != "ok":
     result = {

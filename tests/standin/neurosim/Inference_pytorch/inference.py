@@ -14,6 +14,7 @@ from subprocess import call
 
 import torch
 from models import dataset
+from utee import hook
 
 parser = argparse.ArgumentParser(description='Stand-in NeuroSim inference')
 parser.add_argument('--dataset', default='cifar10', help='cifar10|cifar100|imagenet')
@@ -79,27 +80,19 @@ if args.parallelRead < args.subArray and args.cellBit > 1:
     logger('ERROR: Partial parallel read is not supported for multi-level cells yet!')
     exit()
 
-record = './layer_record_' + str(args.model)
 correct = 0
 for i, (data, target) in enumerate(test_loader):
-    if i == 0:
-        os.makedirs(record, exist_ok=True)
-        with open(record + '/trace_command.sh', 'w') as f:
-            f.write('./NeuroSIM/main ./NeuroSIM/NetWork_' + str(args.model) + '.csv ' + str(args.wl_weight) + ' '
-                    + str(args.wl_activate) + ' ' + str(args.subArray) + ' ' + str(args.parallelRead) + ' ')
-            for layer in range(len(modelCF.layers)):
-                name = 'Conv%d_' % layer
-                weight_file = record + '/weight' + name + '.csv'
-                input_file = record + '/input' + name + '.csv'
-                f.write(weight_file + ' ' + input_file + ' ')
-                print("quantize layer ", name)
-                weights, bits = modelCF.trace(layer, args.wl_activate)
-                with open(weight_file, 'w') as w:
-                    w.write('\n'.join(','.join('%10.5f' % x for x in row) for row in weights) + '\n')
-                with open(input_file, 'w') as w:
-                    w.write('\n'.join(','.join(str(b) for b in row) for row in bits) + '\n')
+    if i==0:
+        hook_handle_list = hook.hardware_evaluation(modelCF,args.wl_weight,args.wl_activate,args.subArray,args.parallelRead,args.model,args.mode)
+    # Test hook of the stand-in: die as if killed from outside when this image comes (a job lost)
+    if os.environ.get('STANDIN_KILL_AT_IMAGE') and int(os.environ['STANDIN_KILL_AT_IMAGE']) in [int(x) for x in data]:
+        os.kill(os.getpid(), 9)
     for index, label in zip(data, target):
         correct += modelCF.correct(index, label)
+    # Test hook of the stand-in: a GPU's time per image (benchmarks of split runs)
+    time.sleep(float(os.environ.get('STANDIN_SECONDS_PER_IMAGE', '0')) * len(target))
+    if i==0:
+        hook.remove_hook_list(hook_handle_list)
 
 # Test hook of the stand-in: pretend inference takes this long (interruption tests).
 time.sleep(float(os.environ.get('STANDIN_INFERENCE_SECONDS', '0')))
