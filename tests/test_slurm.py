@@ -298,17 +298,20 @@ def test_a_scancelled_job_ends_the_wait(make_workflow):
     assert not our_jobs(wf.workdir)
 
 
-# --set-resources replaces the profile's whole set-resources, so each override keeps the rule's runtime
+# --set-resources replaces the profile's whole set-resources, so each override repeats the GPU rules' runtimes
+RUNTIMES = ["run_inference:runtime=390", "run_inference_part:runtime=390"]
+
+
 @pytest.mark.parametrize(
     "override,expected",
     [
         (
-            ["run_inference:slurm_partition=c23g", "run_inference:runtime=390"],
+            ["run_inference:slurm_partition=c23g", *RUNTIMES],
             "rule run_inference asks for partition c23g, which does not exist here; partitions: c18g, c18m; "
             "GPU partitions: c18m",
         ),
         (
-            ["run_inference:slurm_partition=c18g", "run_inference:runtime=390", "run_inference:mem_mb=9999999"],
+            ["run_inference:slurm_partition=c18g", "run_inference:mem_mb=9999999", *RUNTIMES],
             "rule run_inference asks partition c18g for 1 CPUs, 9999999 MB, 390 min: 9999999 MB, but its nodes have at "
             "most",
         ),
