@@ -143,6 +143,7 @@ class Sweep:
     points: list[Point]
     settings: Settings = field(default_factory=Settings)
     warnings: list[str] = field(default_factory=list)
+    _splits: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def commit(self) -> str:
@@ -152,11 +153,14 @@ class Sweep:
         return {p.acc_id: p for p in self.points}
 
     def splits(self) -> dict[str, Split]:
-        """How each inference run is split and stopped; a run shared by studies takes the strictest target."""
-        out: dict[str, Split] = {}
-        for p in self.points:
-            out[p.acc_id] = out[p.acc_id].strictest(p.accuracy_split) if p.acc_id in out else p.accuracy_split
-        return out
+        """How each inference run is split and stopped; a run shared by studies takes the strictest target.
+        Computed once (input functions ask per job; a sweep's points never change)."""
+        if self._splits is None:
+            out: dict[str, Split] = {}
+            for p in self.points:
+                out[p.acc_id] = out[p.acc_id].strictest(p.accuracy_split) if p.acc_id in out else p.accuracy_split
+            self._splits = out
+        return self._splits
 
     def hardware_settings(self) -> dict[str, Point]:
         return {p.hw_id: p for p in self.points}

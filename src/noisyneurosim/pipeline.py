@@ -57,18 +57,15 @@ def inference_params(point: Point) -> str:
     return json.dumps(point.inference_args(), sort_keys=True)
 
 
-def inference_job(sweep: Sweep, acc: str, part: int) -> dict:
+def inference_job(point: Point, split: Split, population: int, part: int, max_test_images: int | None) -> dict:
     """What job `part` of an inference run is given: its arguments (its own seed), its images and
     whether it writes the traces (the first only). One unsplit job is exactly today's run: all images
     (or max_test_images), the run's seed."""
-    point = sweep.accuracy_settings()[acc]
-    split = sweep.splits()[acc]
-    population = cfg.test_images(point, sweep.settings)
     if not 0 <= part < split.jobs(population):
-        raise ValueError(f"inference run {acc} has {split.jobs(population)} job(s), not a job {part}")
+        raise ValueError(f"inference run {point.acc_id} has {split.jobs(population)} job(s), not a job {part}")
     first, count = split.job_range(part, population)
     args = {**point.inference_args(), "seed": job_seed(point.seed, part)}
-    images = count if split.images_per_job else sweep.settings.max_test_images
+    images = count if split.images_per_job else max_test_images
     return {"args": json.dumps(args, sort_keys=True), "first_image": first, "images": images, "traces": part == 0}
 
 
@@ -79,10 +76,8 @@ def wave_policy(split: Split) -> str:
     return f"h{split.halfwidth:g}-w{split.jobs_per_wave}-n{split.min_images}"
 
 
-def wave_part_files(sweep: Sweep, acc: str, last_wave: int) -> list[str]:
+def wave_part_files(acc: str, split: Split, population: int, last_wave: int) -> list[str]:
     """The job results of waves 0 to last_wave of an inference run."""
-    split = sweep.splits()[acc]
-    population = cfg.test_images(sweep.accuracy_settings()[acc], sweep.settings)
     return [paths.part_file(acc, k) for w in range(last_wave + 1) for k in split.wave_parts(w, population)]
 
 

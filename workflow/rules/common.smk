@@ -61,7 +61,18 @@ def inference_args(wildcards):
 
 
 def inference_job(wildcards):
-    return pipeline.inference_job(SWEEP, wildcards.acc, int(wildcards.get("part", 0)))
+    acc = wildcards.acc
+    return pipeline.inference_job(
+        ACCURACY[acc],
+        SPLITS[acc],
+        POPULATION[acc],
+        int(wildcards.get("part", 0)),
+        SETTINGS.max_test_images,
+    )
+
+
+def part_files(acc, last_wave):
+    return pipeline.wave_part_files(acc, SPLITS[acc], POPULATION[acc], last_wave)
 
 
 def split_of(wildcards):
@@ -74,7 +85,7 @@ def population_of(wildcards):
 
 def wave_inputs(wildcards):
     wave = int(wildcards.wave)
-    inputs = {"parts": pipeline.wave_part_files(SWEEP, wildcards.acc, wave)}
+    inputs = {"parts": part_files(wildcards.acc, wave)}
     if wave > 0:
         inputs["previous"] = paths.WAVE.format(
             acc=wildcards.acc, policy=wildcards.policy, wave=wave - 1
@@ -86,7 +97,7 @@ def pooled_inputs(wildcards):
     """Every job of the run, or with a target the waves up to the one that stopped (checkpoints)."""
     split = SPLITS[wildcards.acc]
     if split.halfwidth is None:
-        return {"parts": pipeline.wave_part_files(SWEEP, wildcards.acc, 0)}
+        return {"parts": part_files(wildcards.acc, 0)}
     wave = 0
     while True:
         decision = checkpoints.decide_wave.get(
@@ -94,7 +105,7 @@ def pooled_inputs(wildcards):
         ).output.decision
         if read_json(decision)["stop"]:
             return {
-                "parts": pipeline.wave_part_files(SWEEP, wildcards.acc, wave),
+                "parts": part_files(wildcards.acc, wave),
                 "decision": decision,
             }
         wave += 1

@@ -72,11 +72,11 @@ checkpoint decide_wave:
         decision=paths.WAVE,
     log:
         job=paths.WAVE_JOB_LOG,
+    conda:
+        "../envs/workflow.yaml"
     params:
         split=split_of,
         population=population_of,
-    conda:
-        "../envs/workflow.yaml"
     script:
         "../scripts/decide_wave.py"
 
@@ -89,12 +89,12 @@ rule pool_accuracy:
         pooled=paths.POOLED,
     log:
         job=paths.POOL_JOB_LOG,
+    conda:
+        "../envs/workflow.yaml"
     params:
         args=inference_args,
         split=split_of,
         population=population_of,
-    conda:
-        "../envs/workflow.yaml"
     script:
         "../scripts/pool_accuracy.py"
 
