@@ -107,3 +107,26 @@ def test_a_killed_job_costs_only_itself(thousands):
     assert ran(proc, "run_inference_part") == 1 and ran(proc, "run_inference") == 0
     row = wf.runs().iloc[0]
     assert row["status"] == "ok" and row["accuracy_total"] == 4000 and row["inference_jobs"] == 4
+
+
+def test_a_job_that_fails_fails_its_point_with_the_job_and_its_log(thousands):
+    wf = thousands({"s": split_study(1000, vari=[0.0, 0.3])})
+    proc = wf.run(check=False, env={"STANDIN_FAIL_AT_IMAGE": "2500"})  # the third job of every run
+    assert proc.returncode != 0  # points failed: the run says so
+    runs = wf.runs()
+    assert set(runs["status"]) == {"failed"}
+    for _, row in runs.iterrows():
+        assert "job 3 of 4 (test images 2000-2999): inference.py exit code 1" in row["reason"]
+        assert f"results/logs/inference/{row['acc_id']}.part2.stderr" in row["reason"]
+        assert (
+            "illegal memory access" in (wf.workdir / f"results/logs/inference/{row['acc_id']}.part2.stderr").read_text()
+        )
+        assert row["accuracy_stopped"] == "a job failed" and pd_isna(row["accuracy"])
+    # the estimates did not wait for the later jobs: they ran on the first job's traces
+    assert runs["tops_per_w"].notna().all()
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))

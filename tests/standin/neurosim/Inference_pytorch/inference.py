@@ -87,6 +87,9 @@ for i, (data, target) in enumerate(test_loader):
     # Test hook of the stand-in: die as if killed from outside when this image comes (a job lost)
     if os.environ.get('STANDIN_KILL_AT_IMAGE') and int(os.environ['STANDIN_KILL_AT_IMAGE']) in [int(x) for x in data]:
         os.kill(os.getpid(), 9)
+    # ... or fail on it, as NeuroSim fails (a result: the job records it)
+    if os.environ.get('STANDIN_FAIL_AT_IMAGE') and int(os.environ['STANDIN_FAIL_AT_IMAGE']) in [int(x) for x in data]:
+        raise RuntimeError('CUDA error: an illegal memory access was encountered')
     for index, label in zip(data, target):
         correct += modelCF.correct(index, label)
     # Test hook of the stand-in: a GPU's time per image (benchmarks of split runs)
