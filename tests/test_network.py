@@ -96,15 +96,19 @@ def test_stand_in_core_is_not_deterministic_on_upstream_densenet_file(make_workf
     build = next((wf.workdir / "results/builds").iterdir())
     upstream = next((wf.workdir / "resources/neurosim").iterdir()) / "checkout/Inference_pytorch/NeuroSIM"
     argv = (folder / "layer_record_DenseNet40/trace_command.sh").read_text().split()[2:]
-    outputs = {
-        subprocess.run(
-            [str(build / "main"), str(upstream / "NetWork_DenseNet40.csv"), *argv],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-        ).stdout
-        for _ in range(6)
-    }
+    # a third of its runs print nan for the mis-sized layer: up to 20 runs, until two differ
+    outputs = set()
+    for _ in range(20):
+        outputs.add(
+            subprocess.run(
+                [str(build / "main"), str(upstream / "NetWork_DenseNet40.csv"), *argv],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        if len(outputs) > 1:
+            break
     assert len(outputs) > 1
 
 
