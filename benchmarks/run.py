@@ -1,6 +1,6 @@
 """NoisyNeuroSIM benchmarks: one command, one table.
 
-    python benchmarks/run.py            # all eight, about 8 minutes on 2 cores
+    python benchmarks/run.py            # all eight, about 10 minutes on 2 cores
     python benchmarks/run.py --quick    # smaller sizes, about 1 minute
 
 Each benchmark compares side by side in one run, so the ratio holds on a
