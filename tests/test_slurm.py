@@ -59,11 +59,16 @@ def module_env(modulepath: Path) -> dict:
     return {"BASH_ENV": str(MODULES_INIT), "MODULEPATH": str(modulepath)}
 
 
+def slurm_command(wf, *extra, profile="slurm"):
+    """A user's command line with a shipped profile, plus CI's overlay (the first status check only)."""
+    return wf.command(
+        "--profile", str(PROJECT / "profiles" / profile), "--workflow-profile", str(CI_PROFILE), *extra, cores=None
+    )
+
+
 def run_on_slurm(wf, *extra, timeout=420, env=None, modulepath=None):
     """Run like a user on the login node; a hung run is stopped and must leave no job behind."""
-    cmd = wf.command(
-        "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), *extra, cores=None
-    )
+    cmd = slurm_command(wf, *extra)
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -123,7 +128,7 @@ def test_sweep_runs_on_slurm_through_the_shipped_profile(make_workflow, tmp_path
     # without `module` in the jobs' shell the run stops before submitting anything
     env_without = {k: v for k, v in os.environ.items() if k != "BASH_ENV"}
     proc = subprocess.run(
-        wf.command("--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), cores=None),
+        slurm_command(wf),
         capture_output=True,
         text=True,
         env=env_without,
@@ -259,15 +264,7 @@ def test_a_scancelled_job_ends_the_wait(make_workflow):
     """sacct says 'CANCELLED by <uid>', which the plugin takes for still running; the profile asks squeue,
     which says 'CANCELLED', so the run reports the job as failed instead of waiting for it forever."""
     wf = make_workflow({"cancel": {"grid": {"vari": [0.0]}, "seeds": [4]}})
-    cmd = wf.command(
-        "--profile",
-        str(PROJECT / "profiles" / "slurm"),
-        "--workflow-profile",
-        str(CI_PROFILE),
-        "--retries",
-        "0",
-        cores=None,
-    )
+    cmd = slurm_command(wf, "--retries", "0")
     env = {**os.environ, "STANDIN_INFERENCE_SECONDS": "300", **module_env(wf.workdir)}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -320,22 +317,7 @@ RUNTIMES = ["run_inference:runtime=390", "run_inference_part:runtime=390"]
 )
 def test_an_impossible_request_stops_before_any_submission(make_workflow, override, expected):
     wf = make_workflow({"s": {"seeds": [1]}})
-    proc = subprocess.run(
-        wf.command(
-            "--profile",
-            str(PROJECT / "profiles" / "slurm"),
-            "--workflow-profile",
-            str(CI_PROFILE),
-            "--set-resources",
-            *override,
-            "--dry-run",
-            cores=None,
-        ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **module_env(wf.workdir)},
-    )
+    proc = dry_run(wf, "--set-resources", *override)
     said = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "requests this cluster can never run; nothing was submitted" in said and expected in said, said[-2000:]
@@ -344,7 +326,7 @@ def test_an_impossible_request_stops_before_any_submission(make_workflow, overri
 
 def dry_run(wf, *args, profile="slurm"):
     return subprocess.run(
-        wf.command("--profile", str(PROJECT / "profiles" / profile), *args, "--dry-run", cores=None),
+        slurm_command(wf, *args, "--dry-run", profile=profile),
         capture_output=True,
         text=True,
         timeout=180,
@@ -390,9 +372,7 @@ def test_the_running_workflow_names_a_job_that_will_never_start(make_workflow):
         check=True,
     ).stdout
     job = submitted.split()[-1]
-    cmd = wf.command(
-        "--profile", str(PROJECT / "profiles" / "slurm"), "--workflow-profile", str(CI_PROFILE), cores=None
-    )
+    cmd = slurm_command(wf)
     env = {**os.environ, "STANDIN_INFERENCE_SECONDS": "120", **module_env(wf.workdir)}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     said = []

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 core-hours
@@ -199,16 +200,16 @@ def check_limits_nest(resource_settings, settings) -> None:
 # r_wlm_usage (RWTH) prints the user's (or with -p, a project's) core-hours; its exact layout is not
 # documented, so the line is found by its words and shown as it is when no number can be read.
 QUOTA_COMMAND = "r_wlm_usage"
-QUOTA_LINE = re.compile(r"(remaining|available|left)\b(?!.*\b(prev|next)).*?(-?\d[\d,.]*)\s*(core-?h)?\s*$", re.I)
+QUOTA_LINE = re.compile(r"(remaining|available|left)\b.*?(-?\d[\d,.]*)\s*(core-?h)?\s*$", re.I)
 
 
 def remaining_core_hours(text: str) -> float | None:
     """Core-hours still available this month, from r_wlm_usage -q's output (None: not found)."""
     for line in text.splitlines():
         m = QUOTA_LINE.search(line)
-        if m and "prev" not in line.lower() and "next" not in line.lower():
+        if m and "prev" not in line.lower() and "next" not in line.lower():  # other months' figures
             try:
-                return float(m.group(3).replace(",", ""))
+                return float(m.group(2).replace(",", ""))
             except ValueError:
                 continue
     return None
@@ -263,15 +264,14 @@ def watch_pending(
     warned: set = set()
 
     def loop():
-        stop = threading.Event()
-        wait = interval_s if first_check_s is None else first_check_s
-        while not stop.wait(wait):
-            wait = interval_s
+        time.sleep(interval_s if first_check_s is None else first_check_s)
+        while True:
             try:
                 for line in pending_warnings(slurm.queued_jobs(workdir), warned):
                     print(line, file=sys.stderr, flush=True)
             except (OSError, subprocess.SubprocessError):
-                continue  # Slurm busy: ask again next time
+                pass  # Slurm busy: ask again next time
+            time.sleep(interval_s)
 
     thread = threading.Thread(target=loop, name="nns-pending-watch", daemon=True)
     thread.start()

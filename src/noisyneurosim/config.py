@@ -430,18 +430,15 @@ def _check_accuracy(where: str, section: Any, problems: list[str]) -> dict:
             _check_positive_number(
                 f"{where}.{key}", section[key], problems, integer=True, allow_none=key == "images_per_job"
             )
-    for key, low, high in (("halfwidth", 0, 0.5), ("prior", 0, 1)):
+    # (lowest excluded, highest, highest included, what to say); a halfwidth may be null
+    ranges = {"halfwidth": (0, 0.5, True, "above 0 and at most 0.5"), "prior": (0, 1, False, "between 0 and 1")}
+    for key, (low, high, high_ok, wording) in ranges.items():
         value = section.get(key)
-        if value is None and key == "halfwidth":
+        if key not in section or (value is None and key == "halfwidth"):
             continue
-        if key in section and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high or value == 1
-        ):
-            problems.append(
-                f"{where}.{key} = {value!r}: must be a number above {low} and at most {high}"
-                if key == "halfwidth"
-                else f"{where}.{key} = {value!r}: must be a number between 0 and 1"
-            )
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not (low < value < high or (high_ok and value == high)):
+            problems.append(f"{where}.{key} = {value!r}: must be a number {wording}")
     return section
 
 

@@ -20,6 +20,7 @@ wildcard_constraints:
     hw="h[0-9a-f]{10}",
     dataset="cifar10|cifar100|imagenet",
     model="VGG8|DenseNet40|ResNet18",
+    part="[1-9][0-9]*",  # a split run's later jobs; the first is parts/0.json of run_inference
 
 
 # The plan, once, before anything is scheduled (also on --dry-run), and the expanded sweep for the

@@ -36,11 +36,8 @@ rule run_inference:
         "../scripts/run_inference.py"
 
 
-# the jobs after the first: their own seed and images, no traces
-rule run_inference_part:
-    input:
-        checkout=rules.fetch_neurosim.output.checkout,
-        dataset=staged_dataset,
+# the jobs after the first: their own seed and images (inference_job), no traces
+use rule run_inference as run_inference_part with:
     output:
         first=paths.INFERENCE_PART,
         traces=temp(directory(paths.PART_WORK)),
@@ -48,20 +45,6 @@ rule run_inference_part:
         stdout=paths.INFERENCE_PART_STDOUT,
         stderr=paths.INFERENCE_PART_STDERR,
         job=paths.INFERENCE_PART_JOB_LOG,
-    wildcard_constraints:
-        part="[1-9][0-9]*",
-    conda:
-        NEUROSIM_CONDA
-    envmodules:
-        *NEUROSIM_MODULES,
-    params:
-        job=inference_job,
-        python=SETTINGS.python_command,
-        data_root=SETTINGS.data_root,
-        synthetic=SETTINGS.synthetic_test_images,
-        timeout=SETTINGS.timeouts["inference"],
-    script:
-        "../scripts/run_inference.py"
 
 
 # after each wave: pool the jobs so far and decide whether the interval is narrow enough
