@@ -49,6 +49,87 @@ if _nns_os.environ.get('NNS_SYNTHETIC') == '1':
     import torchvision.datasets.cifar as _nns_cifar
     _nns_cifar.check_integrity = lambda fpath, md5=None: _nns_os.path.isfile(fpath)"""
 
+LIMIT_TRAINING_IMAGES = """\
+import os as _nns_os
+if _nns_os.environ.get('NNS_MAX_TRAIN_IMAGES'):
+    # noisyneurosim: train on the first N training images only, shuffled as upstream shuffles (max_train_images)
+    train_loader = torch.utils.data.DataLoader(
+        torch.utils.data.Subset(train_loader.dataset,
+                                range(min(len(train_loader.dataset), int(_nns_os.environ['NNS_MAX_TRAIN_IMAGES'])))),
+        batch_size=args.batch_size, shuffle=True, num_workers=1)
+if _nns_os.environ.get('NNS_MAX_TEST_IMAGES'):
+    # noisyneurosim: test after each epoch on the first N test images only (max_test_images)
+    test_loader = torch.utils.data.DataLoader(
+        torch.utils.data.Subset(test_loader.dataset,
+                                range(min(len(test_loader.dataset), int(_nns_os.environ['NNS_MAX_TEST_IMAGES'])))),
+        batch_size=args.batch_size, shuffle=False, num_workers=1)
+\\g<0>"""
+
+# Upstream's loop cannot resume. Its `for epoch` line takes its epochs from this generator, which
+# gets control back after each complete epoch (trained, saved, tested): it then records the epoch
+# and saves what resuming needs, atomically. Nothing inside an epoch changes.
+RESUMABLE_TRAINING = """\
+import os as _nns_os
+def _nns_epochs():
+    # noisyneurosim: with NNS_TRAIN_STATE, resume after the last completed epoch (model, optimizer,
+    # grad_scale, best accuracy and file, random generators), stop before epoch NNS_STOP_EPOCH (a
+    # job of a longer run), record every epoch, stop at a training loss that is not finite
+    global best_acc, old_file, grad_scale
+    import json as _json, math as _math, shutil as _shutil
+    folder = _nns_os.environ.get('NNS_TRAIN_STATE')
+    if not folder:
+        yield from range(args.epochs)
+        return
+    state_file = _nns_os.path.join(folder, 'resume.pth')
+    start, history, best_epoch = 0, [], None
+    if _nns_os.path.isfile(state_file):
+        state = torch.load(state_file, map_location='cpu')
+        model.load_state_dict(state['model'])
+        optimizer.load_state_dict(state['optimizer'])
+        torch.set_rng_state(state['rng'])
+        if torch.cuda.is_available() and state['cuda_rng'] is not None:
+            torch.cuda.set_rng_state_all(state['cuda_rng'])
+        start, grad_scale, best_acc, old_file = state['epoch'], state['grad_scale'], state['best_acc'], state['old_file']
+        history, best_epoch = state['history'], state['best_epoch']
+        logger('noisyneurosim: resuming after epoch {} ({})'.format(start - 1, state_file))
+    stop = min(args.epochs, int(_nns_os.environ.get('NNS_STOP_EPOCH', args.epochs)))
+    losses = []
+    hook = criterion.register_forward_hook(lambda m, i, out: losses.append(out.item()) if model.training else None)
+
+    def replace(path, write):
+        write(path + '.part')
+        _nns_os.replace(path + '.part', path)
+
+    try:
+        for epoch in range(start, stop):
+            del losses[:]
+            began, best_before = time.time(), old_file
+            yield epoch
+            history.append({'epoch': epoch, 'train_loss': sum(losses) / len(losses) if losses else float('nan'),
+                            'test_loss': float(test_loss), 'test_accuracy': float(acc) / 100,
+                            'lr': optimizer.param_groups[0]['lr'], 'grad_scale': float(grad_scale),
+                            'seconds': time.time() - began})
+            if old_file != best_before:  # a copy of the new best that a cut-off epoch cannot delete
+                best_epoch = epoch
+                replace(_nns_os.path.join(folder, 'best.pth'), lambda part: _shutil.copyfile(old_file, part))
+            replace(_nns_os.path.join(folder, 'last.pth'),
+                    lambda part: _shutil.copyfile(_nns_os.path.join(args.logdir, 'latest.pth'), part))
+            state = {'epoch': epoch + 1, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                     'rng': torch.get_rng_state(),
+                     'cuda_rng': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+                     'grad_scale': grad_scale, 'best_acc': best_acc, 'old_file': old_file,
+                     'best_epoch': best_epoch, 'history': history}
+            replace(state_file, lambda part: torch.save(state, part))
+            progress = {'epochs_done': epoch + 1, 'epochs': args.epochs, 'best_epoch': best_epoch, 'history': history}
+            replace(_nns_os.path.join(folder, 'progress.json'),
+                    lambda part: open(part, 'w').write(_json.dumps(progress)))
+            if not _math.isfinite(history[-1]['train_loss']):
+                logger('noisyneurosim: training loss {} in epoch {}: stopped'.format(history[-1]['train_loss'], epoch))
+                return
+    finally:
+        hook.remove()
+\\g<0>"""
+
 MAP_LOCATION = "torch.load(\\1, map_location=('cuda' if torch.cuda.is_available() else 'cpu'))"
 
 ADAPTATIONS = (
@@ -73,6 +154,35 @@ ADAPTATIONS = (
         "\\1if i==0 and os.environ.get('NNS_NO_TRACES') != '1':  # noisyneurosim: only a split run's first job traces",
         "the jobs after the first of a split run write no layer traces (NNS_NO_TRACES); the estimate uses the first's",
         minimum=2,
+    ),
+    Adaptation(
+        "training-parallel-read-argument",
+        "train.py",
+        r"^parser\.add_argument\('--subArray',.*?(?=\r?$)",
+        "\\g<0>\nparser.add_argument('--parallelRead', type=int, default=128)  # noisyneurosim: as inference.py's",
+        "the models read args.parallelRead, which upstream's train.py does not define (it stops with AttributeError)",
+    ),
+    Adaptation(
+        "limit-training-images",
+        "train.py",
+        r"^assert args\.model in ",
+        LIMIT_TRAINING_IMAGES,
+        "optional limits on training and test images per epoch (NNS_MAX_TRAIN_IMAGES, NNS_MAX_TEST_IMAGES)",
+    ),
+    Adaptation(
+        "resumable-training",
+        "train.py",
+        r"^best_acc, old_file = 0, None[ \t]*(?=\r?$)",
+        RESUMABLE_TRAINING,
+        "training resumes after its last completed epoch and runs in jobs of some epochs each (NNS_TRAIN_STATE, "
+        "NNS_STOP_EPOCH), recording every epoch",
+    ),
+    Adaptation(
+        "resumable-training-loop",
+        "train.py",
+        r"^([ \t]*)for epoch in range\(args\.epochs\):",
+        "\\1for epoch in _nns_epochs():  # noisyneurosim: resumable (see _nns_epochs)",
+        "upstream's epoch loop takes its epochs from _nns_epochs",
     ),
     Adaptation(
         "staged-cifar",
@@ -110,6 +220,13 @@ ADAPTATIONS = (
         r"device='cuda'",
         "device=remainderQ.device",
         "variation noise was created on a hard-coded CUDA device",
+    ),
+    Adaptation(
+        "rounding-noise-on-tensor-device",
+        "utee/wage_quantizer.py",
+        r"torch\.cuda\.FloatTensor\(\*x\.size\(\)\)\.uniform_\(\)",
+        "(torch.cuda.FloatTensor(*x.size()) if x.is_cuda else torch.FloatTensor(*x.size())).uniform_()",
+        "training's stochastic rounding made its noise on a hard-coded CUDA device; on a GPU it still does",
     ),
     *(
         Adaptation(

@@ -8,6 +8,7 @@ LAYERS = [(3, 3, 24), (24, 3, 12), (36, 1, 10)]
 
 
 def densenet40(args, logger, pretrained=None):
+    assert args.parallelRead  # like upstream's layers, which read it (train.py must define it)
     checkpoint = {'base_accuracy': 0.5}
     if pretrained is not None:
         checkpoint = torch.load(pretrained)

@@ -6,13 +6,50 @@ import random
 from modules.quantization_cpu_np_infer import crossbar_quality
 
 
+class Parameter:
+    def __init__(self, value):
+        self.data, self.grad = value, None
+
+
 class ToyModel:
+    """One trainable parameter: the accuracy the network reaches before the non-idealities."""
+
     def __init__(self, args, checkpoint, layers):
-        self.args, self.base, self.layers = args, checkpoint['base_accuracy'], layers
+        self.args, self.layers = args, layers
+        self.weight = Parameter(checkpoint['base_accuracy'])
+        self.training = True
+
+    # the few nn.Module methods train.py uses
+    def parameters(self):
+        return [self.weight]
+
+    def named_parameters(self):
+        return [('weight', self.weight)]
+
+    def state_dict(self):
+        return {'base_accuracy': self.weight.data}
+
+    def load_state_dict(self, state):
+        self.weight.data = state['base_accuracy']
+
+    def train(self, mode=True):
+        self.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def cuda(self):
+        return self
+
+    def __call__(self, data):
+        return Output(self, list(data))
 
     def probability(self):
         a = self.args
-        p = self.base
+        p = self.weight.data
+        if p != p:  # a diverged training run's checkpoint
+            return 0.0
         p *= 1 - 0.5 * 2.0 ** -(a.ADCprecision - 1)
         p *= (1 - 2.0 ** -a.wl_weight) * (1 - 2.0 ** -a.wl_activate)
         if a.t > 0 and a.v > 0:
@@ -38,3 +75,15 @@ class ToyModel:
         weights = [[round(rng.uniform(-1, 1), 5) for _ in range(cols)] for _ in range(rows)]
         bits = [[1 if rng.random() < 0.2 + 0.5 * self.args.vari else 0 for _ in range(wl_activate)] for _ in range(rows)]
         return weights, bits
+
+
+class Output:
+    """A batch's output: the model and the images it saw (the toy loss needs both)."""
+
+    def __init__(self, model, images):
+        self.model, self.images = model, images
+
+
+def image_weight(index):
+    """How much one training image pulls: shuffling changes each batch's mix, as with real data."""
+    return 1 + int(hashlib.sha1(str(index).encode()).hexdigest()[:4], 16) / 0xFFFF

@@ -1,0 +1,2 @@
+def Variable(x):
+    return x
