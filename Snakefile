@@ -25,6 +25,7 @@ SETTINGS = SWEEP.settings
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/neurosim.smk"
+include: "workflow/rules/train.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"

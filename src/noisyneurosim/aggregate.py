@@ -11,7 +11,7 @@ from . import paths
 from .config import Point, Sweep
 from .failures import explain
 from .files import atomic_write, read_json
-from .knobs import KNOBS
+from .knobs import KNOBS, TRAIN_NAMES, TRAINING_SHAPED_BY
 from .network import describe_changes
 from .parse import BREAKDOWN_METRICS, CHIP_METRICS
 
@@ -80,7 +80,10 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
     acc = read_json(base / files["accuracy"])
     est = read_json(base / files["estimate"])
     build = read_json(base / files["build"]) or {}
-    if acc is None:
+    trained = read_json(base / paths.TRAINING_RECORD.format(train=p.train_id)) if p.train_id else None
+    if trained is not None and trained.get("status") != "ok":
+        status, reason = "failed", f"training failed: {trained.get('reason', '')}"
+    elif acc is None:
         status, reason = "missing", "no inference result on disk (not run yet, or the job did not finish)"
     elif acc.get("status") != "ok":
         status, reason = "failed", f"inference: {acc.get('reason', '')}"
@@ -111,8 +114,9 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
     mark, detail = (marks or {}).get(p.knobs["model"], ("off", "neurosim.check_reproducible is false"))
     row["reproducibility"] = mark
     row["reproducibility_detail"] = detail
+    row.update(_training_columns(p, trained))
     for name in KNOBS:
-        row[name] = p.knobs[name]
+        row[name] = p.knobs.get(name)  # training knobs only for trained checkpoints
     row.update(
         {
             "swept": encode_swept(p.swept),
@@ -144,6 +148,54 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
     return row, layers
 
 
+def _training_columns(p: Point, record: dict | None) -> dict:
+    """Which checkpoint a point's inference loaded, and how its training went."""
+    if not p.train_id:
+        return {"checkpoint": "shipped", "train_id": None, **dict.fromkeys(TRAINING_COLUMNS)}
+    record = record or {}
+    return {
+        "checkpoint": f"{p.train_id}/{p.knobs['train.checkpoint']}",
+        "train_id": p.train_id,
+        "training_status": record.get("status"),
+        "training_epochs_done": record.get("epochs_done"),
+        "training_best_epoch": record.get("best_epoch"),
+        "training_test_accuracy": record.get(f"{p.knobs['train.checkpoint']}_test_accuracy"),
+        "training_seconds": record.get("training_seconds"),
+        "training_folder": paths.TRAINING.format(train=p.train_id),
+    }
+
+
+TRAINING_COLUMNS = (
+    "training_status",
+    "training_epochs_done",
+    "training_best_epoch",
+    "training_test_accuracy",
+    "training_seconds",
+    "training_folder",
+)
+
+
+def training_table(sweep: Sweep, base: Path = Path(".")) -> pd.DataFrame:
+    """Every epoch of every training run, with the run's training knobs (results/training.csv)."""
+    from .training import CURVE_COLUMNS
+
+    frames = []
+    for train_id, p in sorted(sweep.training_settings().items()):
+        record = read_json(base / paths.TRAINING_RECORD.format(train=train_id)) or {}
+        curve_file = base / paths.TRAINING_CURVE.format(train=train_id)
+        curve = pd.read_csv(curve_file) if curve_file.is_file() else pd.DataFrame(columns=CURVE_COLUMNS)
+        if curve.empty:  # a run with no completed epoch still gets its row: its status and reason
+            curve = pd.DataFrame([dict.fromkeys(CURVE_COLUMNS)])
+        curve.insert(0, "train_id", train_id)
+        curve.insert(1, "training_status", record.get("status", "missing"))
+        curve.insert(2, "training_reason", record.get("reason") or None)
+        for name in (*TRAINING_SHAPED_BY, *TRAIN_NAMES):
+            curve[name] = p.knobs[name]
+        frames.append(curve)
+    columns = ["train_id", "training_status", "training_reason", *CURVE_COLUMNS, *TRAINING_SHAPED_BY, *TRAIN_NAMES]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
 def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataFrame]:
     commit = read_json(base / paths.ADAPTATIONS.format(commit=sweep.commit)) or {}
     commit = commit.get("commit", sweep.commit)
@@ -164,8 +216,9 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     atomic_write(path, buf.getvalue())
 
 
-def collect(sweep: Sweep, base: Path, *, runs_csv: Path, layers_csv: Path) -> pd.DataFrame:
+def collect(sweep: Sweep, base: Path, *, runs_csv: Path, layers_csv: Path, training_csv: Path) -> pd.DataFrame:
     runs, layers = tables(sweep, base)
     _write_csv(runs, runs_csv)
     _write_csv(layers, layers_csv)
+    _write_csv(training_table(sweep, base), training_csv)
     return runs

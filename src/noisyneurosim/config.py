@@ -28,25 +28,32 @@ from .knobs import (
     PARAM_NAMES,
     REJECTION_NOTES,
     TEST_IMAGES,
+    TRAIN_ARGUMENTS,
+    TRAIN_NAMES,
+    TRAIN_PREFIX,
+    TRAINING_SHAPED_BY,
     coupled_value,
+    trained,
     values_agree,
 )
 from .precision import Split
 from .rules import point_rules, point_warnings
 from .settings import COST_KEYS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
 
+TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
 TOP_LEVEL_KEYS = {
     "neurosim": "where NeuroSim comes from (repo + commit, or path)",
     "python": "NeuroSim's own Python environment",
     "datasets": "where datasets are staged",
     "max_test_images": "limit on test images per inference run",
     "accuracy": "splitting inference runs into jobs; stopping at a stated precision",
+    "training": "training jobs: epochs per job, a limit on training images",
     "timeouts": "per-job time limits in seconds",
     "cost": "per-model cost table for the plan",
     "defaults": "knob values shared by every point",
     "studies": "named studies",
 }
-STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy"}
+STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY}
 ACCURACY_SECTION_KEYS = set(SECTION_KEYS["accuracy"])
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 PYTHON_KEYS = set(SECTION_KEYS["python"])
@@ -65,6 +72,7 @@ SAFE_WORD = re.compile(r"^[A-Za-z0-9_./+=:@~-]+$")
 SAFE_PATH = re.compile(r"^[^\x00-\x1f\x7f]+$")
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+EPOCHS_TEXT = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
 
 class ConfigError(Exception):
@@ -88,6 +96,7 @@ class Point:
     acc_id: str  # the inference run it needs
     hw_id: str  # the build it needs
     split: dict = field(default_factory=dict)  # how its inference run is split and stopped (precision.Split)
+    train_id: str = ""  # the training run whose checkpoint it uses; "" for the shipped checkpoint
 
     @classmethod
     def make(
@@ -96,8 +105,13 @@ class Point:
         args = {**{k: knobs[k] for k in INFERENCE_NAMES}, "seed": seed}
         split = split or Split()
         identity = dict(run_identity)
+        identity.pop("max_train_images", None)  # the training run's, part of its own identity
         if split.images_per_job:  # other jobs evaluate other images: another run (the target is not)
             identity["images_per_job"] = split.images_per_job
+        train_id = ""
+        if trained(knobs):  # a trained checkpoint: which run, and which of its checkpoints
+            train_id = _stable_hash("t", {"args": training_arguments(knobs), **run_identity})
+            identity["checkpoint"] = {"training": train_id, "choice": knobs["train.checkpoint"]}
         return cls(
             study=study,
             point_id=_stable_hash("p", {"knobs": knobs, "seed": seed}),
@@ -107,6 +121,7 @@ class Point:
             acc_id=_stable_hash("a", {"args": args, **identity}),
             hw_id=_stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": run_identity["commit"]}),
             split=dict(vars(split)),
+            train_id=train_id,
         )
 
     @property
@@ -119,6 +134,9 @@ class Point:
     def param_values(self) -> dict:
         return {k: self.knobs[k] for k in PARAM_NAMES}
 
+    def training_args(self) -> dict:
+        return training_arguments(self.knobs)
+
     def as_record(self) -> dict:
         return {
             "study": self.study,
@@ -129,6 +147,7 @@ class Point:
             "acc_id": self.acc_id,
             "hw_id": self.hw_id,
             "split": self.split,
+            "train_id": self.train_id,
         }
 
     @classmethod
@@ -162,6 +181,10 @@ class Sweep:
             self._splits = out
         return self._splits
 
+    def training_settings(self) -> dict[str, Point]:
+        """One point per training run (studies with train:); its training knobs are the run's."""
+        return {p.train_id: p for p in self.points if p.train_id}
+
     def hardware_settings(self) -> dict[str, Point]:
         return {p.hw_id: p for p in self.points}
 
@@ -176,6 +199,14 @@ class Sweep:
         for p in self.points:
             pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
         return pairs
+
+
+def training_arguments(knobs: dict) -> dict:
+    """train.py's arguments for a trained point: the inference knobs that shape training, and train.*"""
+    return {
+        **{k: knobs[k] for k in TRAINING_SHAPED_BY},
+        **{k.removeprefix(TRAIN_PREFIX): knobs[k] for k in TRAIN_ARGUMENTS},
+    }
 
 
 def _did_you_mean(word: str, options) -> str:
@@ -230,6 +261,14 @@ def coerce_knob(name: str, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool):
             return value, None
         return None, f"must be true or false, got {value!r}"
+    if knob.kind == "epochs":  # train.py reads them as text: "140,180"
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
+        if isinstance(value, str) and EPOCHS_TEXT.match(value):
+            value = [int(v) for v in value.split(",")]
+        if not isinstance(value, list) or not value or not all(type(v) is int and v >= 0 for v in value):
+            return None, f"must be {allowed}, got {value!r}"
+        return ",".join(str(v) for v in value), None
     if knob.names and isinstance(value, str):
         if value in knob.names:
             return knob.names[value], None
@@ -273,10 +312,12 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
     if not isinstance(mapping, dict):
         problems.append(f"{where}: must be a mapping of knob names, got {mapping!r}")
         return typed
-    for name, value in mapping.items():
+    for name, value in _with_training_names(where, mapping, problems).items():
         key = f"{where}.{name}"
         if name not in KNOBS:
             hint = f" ({NOT_KNOBS[name]})" if name in NOT_KNOBS else _did_you_mean(name, KNOBS)
+            if TRAIN_PREFIX + str(name) in KNOBS:
+                hint = f" (a training knob: write it under {where}.{TRAIN_KEY})"
             problems.append(f"{key}: unknown knob{hint}")
             continue
         if lists:
@@ -303,6 +344,27 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
             else:
                 typed[name] = v
     return typed
+
+
+def _with_training_names(where: str, mapping: dict, problems: list[str]) -> dict:
+    """A knob mapping with its `train:` mapping spread out as train.<name> knobs."""
+    out = {k: v for k, v in mapping.items() if k != TRAIN_KEY}
+    block = mapping.get(TRAIN_KEY)
+    if TRAIN_KEY not in mapping or block is None:
+        return out
+    if not isinstance(block, dict):
+        problems.append(f"{where}.{TRAIN_KEY}: must be a mapping of train.py's arguments, got {block!r}")
+        return out
+    names = [n.removeprefix(TRAIN_PREFIX) for n in TRAIN_NAMES]
+    for name, value in block.items():
+        if name not in names:
+            problems.append(
+                f"{where}.{TRAIN_KEY}.{name}: not a training knob{_did_you_mean(name, names)}; "
+                f"allowed: {', '.join(names)}"
+            )
+            continue
+        out[TRAIN_PREFIX + name] = value
+    return out
 
 
 def _check_section(where: str, value: Any, keys: set, problems: list[str]) -> dict:
@@ -406,6 +468,9 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
     _check_accuracy("accuracy", config.get("accuracy"), problems)
+    training = _check_section("training", config.get("training"), set(SECTION_KEYS["training"]), problems)
+    for key in SECTION_KEYS["training"]:
+        _check_positive_number(f"training.{key}", training.get(key), problems, integer=True)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
     for key, value in timeouts.items():
         _check_positive_number(f"timeouts.{key}", value, problems)
@@ -499,10 +564,13 @@ def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dic
     return combos, named, seeds, decouple
 
 
-def _resolve_point(label: str, where: str, combo: dict, defaults: dict, decouple: list, problems: list[str]) -> dict:
-    """Every knob of one combination: catalogue defaults, then `defaults`, then the combination; coupled."""
-    given = {**defaults, **combo}
-    knobs = {name: knob.default for name, knob in KNOBS.items()}
+def _resolve_point(
+    label: str, where: str, combo: dict, defaults: dict, decouple: list, problems: list[str], *, trains: bool
+) -> dict:
+    """Every knob of one combination: catalogue defaults, then `defaults`, then the combination; coupled.
+    Training knobs only for a study that trains (the others use the shipped checkpoint)."""
+    given = {k: v for k, v in {**defaults, **combo}.items() if trains or k not in TRAIN_NAMES}
+    knobs = {name: knob.default for name, knob in KNOBS.items() if trains or name not in TRAIN_NAMES}
     knobs.update(given)
     for acc_knob, hw_knob in COUPLINGS.items():
         if acc_knob in decouple:
@@ -532,6 +600,8 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
     if settings.synthetic_test_images:
         run_identity["synthetic_test_images"] = settings.synthetic_test_images  # other images: another run
+    if settings.max_train_images:
+        run_identity["max_train_images"] = settings.max_train_images  # a training run's only
 
     points: list[Point] = []
     warns: list[str] = []
@@ -543,11 +613,17 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         spec = _check_section(where, spec, STUDY_KEYS, problems)
         combos, named, seeds, decouple = _study_combos(where, spec, problems)
         split = _study_split(where, spec, settings, problems)
-        swept = tuple(k for k in named if len({repr(c.get(k, defaults.get(k))) for c in combos}) > 1)
+        # a study trains its checkpoints when it has a train: mapping or sweeps a training knob
+        trains = TRAIN_KEY in spec or any(k in TRAIN_NAMES for c in combos for k in c)
+        own_train = (
+            _check_knob_map(where, {TRAIN_KEY: spec[TRAIN_KEY]}, problems, lists=False) if TRAIN_KEY in spec else {}
+        )
+        study_defaults = {**defaults, **own_train}
+        swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
         seen_here: set = set()
         for ci, combo in enumerate(combos):
             label = f"{where} point {ci + 1} ({', '.join(f'{k}={v}' for k, v in combo.items()) or 'defaults'})"
-            knobs = _resolve_point(label, where, combo, defaults, decouple, problems)
+            knobs = _resolve_point(label, where, combo, study_defaults, decouple, problems, trains=trains)
             for key, msg in point_rules(knobs):
                 problems.append(f"{label}: {key} = {knobs[key]!r}: {msg}")
             if settings.synthetic_test_images and knobs["dataset"] not in SYNTHETIC_DATASETS:

@@ -1,16 +1,19 @@
 """Which figures a study gets; light enough to import while Snakemake plans (no plotting libraries)."""
 
-from .knobs import INFERENCE_NAMES
+from .knobs import INFERENCE_NAMES, TRAIN_NAMES
 
-PLOT_KINDS = ("accuracy", "hardware", "pareto", "heatmap", "breakdown", "layers")
-# Knobs that change only the accuracy model: plotting hardware metrics against them says nothing.
-ACCURACY_ONLY = {"vari", "t", "v", "detect", "target", "batch_size", "dataset", "mode", "inference"}
+PLOT_KINDS = ("accuracy", "hardware", "pareto", "heatmap", "breakdown", "layers", "training")
+# Knobs that change only the accuracy model (training knobs: through the checkpoint): plotting
+# hardware metrics against them says nothing.
+ACCURACY_ONLY = {"vari", "t", "v", "detect", "target", "batch_size", "dataset", "mode", "inference", *TRAIN_NAMES}
 
 
-def applicable(axes) -> list[str]:
-    """Which kinds of figure a study with these axes calls for."""
+def applicable(axes, trains: bool = False) -> list[str]:
+    """Which kinds of figure a study with these axes calls for (learning curves: a study that trains)."""
     kinds = {"pareto", "breakdown", "layers"}
-    if any(k in INFERENCE_NAMES for k in axes):
+    if trains:
+        kinds.add("training")
+    if any(k in INFERENCE_NAMES or k in TRAIN_NAMES for k in axes):
         kinds.add("accuracy")
     if any(k not in ACCURACY_ONLY for k in axes):
         kinds.add("hardware")

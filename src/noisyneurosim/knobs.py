@@ -15,16 +15,27 @@ from typing import Any
 
 INFERENCE = "inference"
 PARAM = "param"
+TRAIN = "train"  # arguments of train.py, written under `train:` and named train.<name> in the tables
 
 SUPPORTED_TECHNODES = (130, 90, 65, 45, 32, 22, 14, 10, 7, 5, 3, 2, 1)
 
 # Catalogue facts about models and datasets (NeuroSim's shipped checkpoints and loaders).
 MODEL_DATASETS = {"VGG8": ("cifar10",), "DenseNet40": ("cifar10",), "ResNet18": ("imagenet",)}
+# What the workflow can train (upstream train.py): inference.py loads VGG8 and DenseNet40 from
+# log/<model>.pth, where a trained checkpoint can be put, but ResNet18 from torchvision's URL.
+TRAINABLE = {"VGG8": ("cifar10", "cifar100"), "DenseNet40": ("cifar10", "cifar100")}
+CLASSES = {"cifar10": 10, "cifar100": 100, "imagenet": 1000}
+# The inference knobs that also shape a trained network (read from upstream train.py and its models:
+# the data and network, WAGE or not, and the four word lengths the layers and the gradient
+# quantiser use). The hardware arguments of train.py only matter with --inference 1, which
+# training never uses; every other knob acts on inference or the C++ core only.
+TRAINING_SHAPED_BY = ("dataset", "model", "mode", "wl_weight", "wl_activate", "wl_error", "wl_grad")
 TEST_IMAGES = {"cifar10": 10000, "cifar100": 10000, "imagenet": 50000}
+TRAIN_IMAGES = {"cifar10": 50000, "cifar100": 50000, "imagenet": 1281167}
 # Knobs whose effect on accuracy exists only in VGG8 + WAGE + inference 1.
 CROSSBAR_ONLY_KNOBS = ("vari", "onoffratio", "cellBit", "subArray", "parallelRead")
 # Names users reach for that are not knobs, and what to use instead.
-NOT_KNOBS = {"numRowSubArray": "set by subArray", "seed": "use the study's seeds list"}
+NOT_KNOBS = {"numRowSubArray": "set by subArray", "seed": "use the study's seeds list (training: train.seed)"}
 # Said after a rejected value of these knobs: what NeuroSim itself would do with it.
 REJECTION_NOTES = {"technode": "NeuroSim exits with code 255 and prints nothing for other nodes"}
 
@@ -33,7 +44,7 @@ REJECTION_NOTES = {"technode": "NeuroSim exits with code 255 and prints nothing 
 class Knob:
     name: str
     side: str
-    kind: str  # "int", "float", "bool", "choice" (strings for inference, ints for param)
+    kind: str  # "int", "float", "bool", "choice" (strings for inference, ints for param), "epochs" (a list)
     default: Any
     doc: str
     unit: str = ""
@@ -51,6 +62,8 @@ class Knob:
             return ", ".join(str(c) for c in self.choices)
         if self.kind == "bool":
             return "true, false"
+        if self.kind == "epochs":
+            return "a list of epochs (integers >= 0), or them as text: 140,180"
         parts = []
         if self.minimum is not None:
             parts.append(f">= {self.minimum:g}")
@@ -104,7 +117,7 @@ _INFERENCE_KNOBS = [
         INFERENCE,
         "int",
         8,
-        "Gradient precision (training only; accepted for completeness).",
+        "Gradient precision: shapes a trained checkpoint (train.py); inference.py accepts and ignores it.",
         unit="bit",
         minimum=1,
         maximum=32,
@@ -114,7 +127,7 @@ _INFERENCE_KNOBS = [
         INFERENCE,
         "int",
         8,
-        "Error precision (training only; accepted for completeness).",
+        "Error precision: shapes a trained checkpoint (train.py); inference.py accepts and ignores it.",
         unit="bit",
         minimum=1,
         maximum=32,
@@ -279,11 +292,56 @@ _PARAM_KNOBS = [
     _k("writeVoltage", PARAM, "float", 2.0, "Write voltage.", unit="V", exclusive_minimum=0),
 ]
 
+# train.py's own arguments and defaults; `checkpoint` chooses what inference loads
+_TRAIN_KNOBS = [
+    _k("train.epochs", TRAIN, "int", 200, "Epochs to train.", minimum=1, maximum=100000),
+    _k("train.batch_size", TRAIN, "int", 64, "Training batch size.", minimum=1),
+    _k(
+        "train.lr",
+        TRAIN,
+        "float",
+        0.01,
+        "SGD learning rate (momentum 0.9, weight decay 1e-4).",
+        exclusive_minimum=0,
+        log_scale=True,
+    ),
+    _k(
+        "train.decreasing_lr",
+        TRAIN,
+        "epochs",
+        "140,180",
+        "Epochs at which grad_scale is divided by 8 (WAGE's schedule).",
+    ),
+    _k(
+        "train.grad_scale",
+        TRAIN,
+        "float",
+        8.0,
+        "WAGE gradient scale at the start.",
+        exclusive_minimum=0,
+        log_scale=True,
+    ),
+    _k("train.seed", TRAIN, "int", 117, "Random seed of training (initial weights, shuffling, rounding).", minimum=0),
+    _k(
+        "train.checkpoint",
+        TRAIN,
+        "choice",
+        "best",
+        "What inference loads: the best test accuracy's epoch, or the last.",
+        choices=("best", "last"),
+    ),
+]
+
 KNOBS: dict[str, Knob] = {k.name: k for k in _INFERENCE_KNOBS}
 # cellBit is one knob that sets both sides; the Param.cpp name is the same.
 KNOBS.update({k.name: k for k in _PARAM_KNOBS})
 PARAM_NAMES = tuple(k.name for k in _PARAM_KNOBS) + ("cellBit",)
 INFERENCE_NAMES = tuple(k.name for k in _INFERENCE_KNOBS)
+KNOBS.update({k.name: k for k in _TRAIN_KNOBS})
+TRAIN_PREFIX = "train."
+TRAIN_NAMES = tuple(k.name for k in _TRAIN_KNOBS)
+# train.py's arguments: every training knob but the choice of checkpoint
+TRAIN_ARGUMENTS = tuple(n for n in TRAIN_NAMES if n != "train.checkpoint")
 
 # accuracy-side knob -> (Param.cpp name, how the hardware value follows from the point)
 COUPLINGS = {
@@ -291,6 +349,11 @@ COUPLINGS = {
     "onoffratio": "resistanceOff",
     "subArray": "numColSubArray",
 }
+
+
+def trained(knobs: dict) -> bool:
+    """Whether a point's checkpoint is trained by the workflow (its knobs include the training knobs)."""
+    return TRAIN_NAMES[0] in knobs
 
 
 def coupled_value(accuracy_knob: str, point: dict) -> Any:

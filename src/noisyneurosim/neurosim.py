@@ -19,23 +19,33 @@ from .parse import parse_accuracy, parse_hardware
 from .process import run, where
 
 
-def prepare_workdir(checkout: Path, workdir: Path) -> None:
-    """A private working directory, so parallel runs never share layer_record_<model>/."""
+def prepare_workdir(checkout: Path, workdir: Path, checkpoints: dict | None = None) -> None:
+    """A private working directory, so parallel runs never share layer_record_<model>/; inference.py
+    loads ./log/<model>.pth, the shipped checkpoint unless `checkpoints` names another for the model."""
     src = Path(checkout).resolve() / ROOT
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     shutil.copy2(src / "inference.py", workdir / "inference.py")
-    for entry in src.iterdir():
-        if (
-            entry.is_dir()
-            and entry.name not in ("log", "NeuroSIM")
-            and not entry.name.startswith((".", "layer_record"))
-        ):
-            (workdir / entry.name).symlink_to(entry, target_is_directory=True)
+    for entry in shared_folders(src):
+        (workdir / entry.name).symlink_to(entry, target_is_directory=True)
     (workdir / "log").mkdir()
+    chosen = {f"{model}.pth": Path(path).resolve() for model, path in (checkpoints or {}).items()}
     for ckpt in (src / "log").glob("*.pth"):
-        (workdir / "log" / ckpt.name).symlink_to(ckpt)
+        if ckpt.name not in chosen:
+            (workdir / "log" / ckpt.name).symlink_to(ckpt)
+    for name, path in chosen.items():
+        (workdir / "log" / name).symlink_to(path)
+
+
+def shared_folders(src: Path) -> list[Path]:
+    """The folders of the adapted Inference_pytorch a private working directory links to (its code);
+    not the checkpoints, the core, or anything a run writes."""
+    return [
+        entry
+        for entry in sorted(src.iterdir())
+        if entry.is_dir() and entry.name not in ("log", "NeuroSIM") and not entry.name.startswith((".", "layer_record"))
+    ]
 
 
 def run_inference(
@@ -52,14 +62,16 @@ def run_inference(
     stderr_path: Path,
     first_image: int = 0,
     traces: bool = True,
+    checkpoint: Path | None = None,
 ) -> dict:
     """One inference job: `max_test_images` images (None: all) from `first_image` on, in the test
-    set's order; with `traces`, the layer traces of its first batch for the estimate."""
-    prepare_workdir(checkout, Path(workdir))
+    set's order; with `traces`, the layer traces of its first batch for the estimate. The model's
+    checkpoint is `checkpoint` (a trained one) or the shipped one."""
+    prepare_workdir(checkout, Path(workdir), {args["model"]: checkpoint} if checkpoint else None)
     cmd = shlex.split(python) + ["inference.py"]
     for key, value in args.items():
         cmd += [f"--{key}", str(value)]
-    env = _dataset_env(Path(data_root).resolve(), download=False, synthetic=synthetic)
+    env = dataset_env(Path(data_root).resolve(), download=False, synthetic=synthetic)
     for name in ("NNS_MAX_TEST_IMAGES", "NNS_TEST_OFFSET", "NNS_NO_TRACES"):
         env.pop(name, None)
     if max_test_images:
@@ -98,7 +110,7 @@ def run_inference(
     return result
 
 
-def _dataset_env(root: Path, *, download: bool, synthetic: int) -> dict:
+def dataset_env(root: Path, *, download: bool, synthetic: int) -> dict:
     """What the adapted models/dataset.py reads: where the data is, whether it may download, whether it is synthetic."""
     env = dict(os.environ, NNS_DATA_ROOT=str(root), NNS_IMAGENET_ROOT=str(root / "imagenet"))
     env["NNS_DOWNLOAD"] = "1" if download and not synthetic else "0"
@@ -197,7 +209,7 @@ def stage_dataset(
     code, problem, _ = run(
         shlex.split(python) + ["-c", loader],
         cwd=Path(checkout) / ROOT,
-        env=_dataset_env(root, download=download, synthetic=synthetic),
+        env=dataset_env(root, download=download, synthetic=synthetic),
         timeout=None,
         stdout_path=stdout_path,
         stderr_path=stderr_path,

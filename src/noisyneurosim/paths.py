@@ -20,6 +20,14 @@ STAGED = "{data_root}/.staged-{dataset}"
 # the sweep as checked and expanded, written when Snakemake parses the workflow
 POINTS = "results/points.json"
 
+# one training run per distinct training setting (a study with train:), in jobs of some epochs each;
+# its work folder (train.py's copy, log folder and resume state) persists across the jobs
+TRAINING = "results/training/{train}"
+TRAINING_WORK = TRAINING + "/work"
+TRAINING_JOB = TRAINING + "/jobs/{stop}.json"  # the job that trains until epoch {stop}
+TRAINING_RECORD = TRAINING + "/training.json"
+TRAINING_CURVE = TRAINING + "/training.csv"
+
 # one build per hardware setting
 BUILD = "results/builds/{hw}"
 BUILD_MAIN = BUILD + "/main"
@@ -45,6 +53,7 @@ REPRODUCIBILITY = "results/reproducibility/{model}.json"
 # tables, figures, provenance
 RUNS = "results/runs.csv"
 LAYERS = "results/layers.csv"
+TRAINING_TABLE = "results/training.csv"  # every training run's epochs
 SUMMARY = "results/summary.csv"
 SUMMARY_MD = "results/summary.md"
 PLOTS = "results/plots/{study}/{kind}"
@@ -56,6 +65,10 @@ STAGE_STDERR = "results/logs/stage_dataset/{dataset}.stderr"
 STAGE_JOB_LOG = "results/logs/stage_dataset/{dataset}.job.log"
 BUILD_MAKE_LOG = "results/logs/build/{hw}.log"
 BUILD_JOB_LOG = "results/logs/build/{hw}.job.log"
+TRAINING_STDOUT = "results/logs/training/{train}/{stop}.stdout"
+TRAINING_STDERR = "results/logs/training/{train}/{stop}.stderr"
+TRAINING_JOB_LOG = "results/logs/training/{train}/{stop}.job.log"
+FINISH_TRAINING_LOG = "results/logs/training/{train}/finish.log"
 INFERENCE_STDOUT = "results/logs/inference/{acc}.stdout"
 INFERENCE_STDERR = "results/logs/inference/{acc}.stderr"
 INFERENCE_JOB_LOG = "results/logs/inference/{acc}.job.log"

@@ -81,6 +81,14 @@ def wave_part_files(acc: str, split: Split, population: int, last_wave: int) -> 
     return [paths.part_file(acc, k) for w in range(last_wave + 1) for k in split.wave_parts(w, population)]
 
 
+def training_params(point: Point) -> str:
+    return json.dumps(point.training_args(), sort_keys=True)
+
+
+def training_records(sweep: Sweep) -> list[str]:
+    return sorted({paths.TRAINING_RECORD.format(train=t) for t in sweep.training_settings()})
+
+
 def param_params(point: Point) -> str:
     return json.dumps(point.param_values(), sort_keys=True)
 
@@ -105,7 +113,12 @@ def plot_targets(sweep: Sweep) -> list[str]:
     from .figures import applicable
 
     axes = {p.study: p.swept for p in sweep.points}
-    return [paths.PLOTS.format(study=study, kind=kind) for study, swept in axes.items() for kind in applicable(swept)]
+    trains = {p.study for p in sweep.points if p.train_id}
+    return [
+        paths.PLOTS.format(study=study, kind=kind)
+        for study, swept in axes.items()
+        for kind in applicable(swept, study in trains)
+    ]
 
 
 def write_points(sweep: Sweep, path: str = paths.POINTS) -> None:

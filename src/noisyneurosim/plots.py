@@ -31,7 +31,7 @@ from matplotlib.ticker import MaxNLocator
 from .aggregate import decode_swept
 from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: F401
 from .files import atomic_write
-from .knobs import INFERENCE_NAMES, KNOBS, display, label
+from .knobs import INFERENCE_NAMES, KNOBS, PARAM_NAMES, TRAIN_NAMES, TRAINING_SHAPED_BY, display, label
 from .summary import finished, pareto_front
 
 METRICS = {
@@ -98,7 +98,7 @@ def swept_knobs(runs: pd.DataFrame) -> list[str]:
 
 def hardware_only(knob: str) -> bool:
     """A Param.cpp knob: it cannot change accuracy (traces and accuracy come from inference alone)."""
-    return knob not in INFERENCE_NAMES
+    return knob in PARAM_NAMES and knob not in INFERENCE_NAMES
 
 
 def accuracy_axes(runs: pd.DataFrame) -> list[str]:
@@ -554,9 +554,58 @@ def layers(runs: pd.DataFrame, layer_table: pd.DataFrame) -> list[Drawn]:
     return [Drawn(fig, "layers_of_best_tops_per_w", marks)]
 
 
-def draw(kind: str, runs: pd.DataFrame, summary: pd.DataFrame, layer_table: pd.DataFrame) -> list[Drawn]:
+def training(runs: pd.DataFrame, training_table: pd.DataFrame) -> list[Drawn]:
+    """Learning curves of the study's training runs: test accuracy and training loss per epoch, one line
+    per run, coloured by the training-shaping knobs the study varies."""
+    ids = [t for t in dict.fromkeys(runs["train_id"].dropna()) if t]
+    table = training_table[training_table["train_id"].isin(ids)]
+    shaping = [k for k in swept_knobs(runs) if k in TRAINING_SHAPED_BY or k in TRAIN_NAMES]
+    fig, axes = _panels(1, 2, 4.6, 3.4)
+    colors = dict(zip(ids, itertools.cycle(PALETTE), strict=False))
+    failed = []
+    for train_id in ids:
+        curve = table[table["train_id"] == train_id].sort_values("epoch")
+        first = curve.iloc[0] if len(curve) else None
+        name = ", ".join(f"{k}={display(k, first[k])}" for k in shaping) if first is not None and shaping else train_id
+        if first is not None and first["training_status"] == "failed":
+            failed.append(f"{name}: {first['training_reason']}")
+            name += " (failed)"
+        curve = curve[curve["epoch"].notna()]
+        for ax, column in zip(axes[0], ("test_accuracy", "train_loss"), strict=True):
+            ax.plot(curve["epoch"], curve[column], marker="o", markersize=3, color=colors[train_id], label=name)
+    axes[0][0].set_ylabel("Test accuracy (fraction correct)")
+    axes[0][1].set_ylabel("Training loss (mean per batch)")
+    finite = table["train_loss"][np.isfinite(table["train_loss"].astype(float))]
+    if len(finite) and (finite > 0).all() and finite.max() > 20 * finite.min():
+        axes[0][1].set_yscale("log")
+    for ax in axes[0]:
+        ax.set_xlabel("Epoch (train.py's numbering, from 0)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", fontsize=8, ncols=min(3, len(handles)))
+    _title(
+        fig,
+        [
+            f"Learning curves: {len(ids)} training run(s)",
+            "test accuracy after each epoch, on the test set inference uses; the best epoch is the checkpoint "
+            "train.checkpoint: best loads",
+            *(f"failed: {f}" for f in failed),
+        ],
+    )
+    return [Drawn(fig, "learning_curves", table.reset_index(drop=True))]
+
+
+def draw(
+    kind: str,
+    runs: pd.DataFrame,
+    summary: pd.DataFrame,
+    layer_table: pd.DataFrame,
+    training_table: pd.DataFrame | None = None,
+) -> list[Drawn]:
     """The figures of one kind for one study (runs and summary already filtered to it), not yet saved."""
     return {
+        "training": lambda: training(runs, training_table),
         "accuracy": lambda: accuracy(runs),
         "hardware": lambda: hardware(runs),
         "pareto": lambda: pareto(summary, runs),
@@ -603,12 +652,19 @@ def layout_problems(fig) -> list[str]:
     return problems
 
 
-def make(kind: str, runs: pd.DataFrame, summary: pd.DataFrame, layer_table: pd.DataFrame, out: Path) -> list[Path]:
+def make(
+    kind: str,
+    runs: pd.DataFrame,
+    summary: pd.DataFrame,
+    layer_table: pd.DataFrame,
+    out: Path,
+    training_table: pd.DataFrame | None = None,
+) -> list[Path]:
     """Draw and save one kind of figure for one study: PNG, SVG and the CSV of its marks."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for d in draw(kind, runs, summary, layer_table):
+    for d in draw(kind, runs, summary, layer_table, training_table):
         png, svg, csv = (out / f"{d.name}.{ext}" for ext in ("png", "svg", "csv"))
         d.fig.savefig(png, dpi=150, bbox_inches="tight")
         d.fig.savefig(svg, bbox_inches="tight")

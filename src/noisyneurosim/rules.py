@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .knobs import CROSSBAR_ONLY_KNOBS, MODEL_DATASETS
+from .knobs import CROSSBAR_ONLY_KNOBS, MODEL_DATASETS, TRAINABLE, trained
 
 
 def point_rules(knobs: dict) -> list[tuple[str, str]]:
@@ -42,9 +42,20 @@ def point_rules(knobs: dict) -> list[tuple[str, str]]:
             )
         )
     ds, model = knobs["dataset"], knobs["model"]
-    if ds not in MODEL_DATASETS[model]:
+    if trained(knobs):  # trained by the workflow: no shipped checkpoint needed
+        if model not in TRAINABLE:
+            out.append(
+                (
+                    "model",
+                    f"{model} cannot be trained by the workflow: inference.py loads it from torchvision's URL, "
+                    f"not from a checkpoint file (trainable: {', '.join(TRAINABLE)})",
+                )
+            )
+        elif ds not in TRAINABLE[model]:
+            out.append(("dataset", f"train.py trains {model} on {', '.join(TRAINABLE[model])}, not {ds}"))
+    elif ds not in MODEL_DATASETS[model]:
         out.append(("dataset", f"{model} ships a checkpoint for {', '.join(MODEL_DATASETS[model])}, not {ds}"))
-    if model == "ResNet18" and knobs["mode"] != "FP":
+    if model == "ResNet18" and knobs["mode"] != "FP" and not trained(knobs):
         out.append(("mode", "ResNet18 has only an FP checkpoint; use mode FP"))
     return out
 

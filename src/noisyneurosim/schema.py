@@ -7,13 +7,26 @@ from __future__ import annotations
 
 import yaml
 
-from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, Knob
+from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
 from .settings import ACCURACY_KEYS, COST_KEYS, SECTION_KEYS
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
+EPOCHS_TEXT = r"^\s*\d+\s*(,\s*\d+\s*)*$"
+
+
 def knob_schema(knob: Knob) -> dict:
+    if knob.kind == "epochs":
+        epoch = {"type": "integer", "minimum": 0}
+        return {
+            "anyOf": [
+                epoch,
+                {"type": "array", "minItems": 1, "items": epoch},
+                {"type": "string", "pattern": EPOCHS_TEXT},
+            ],
+            "description": knob.doc,
+        }
     if knob.kind == "bool":
         return {"type": "boolean", "description": knob.doc}
     if knob.names:
@@ -30,9 +43,23 @@ def knob_schema(knob: Knob) -> dict:
     return s
 
 
+def _mapping(properties: dict) -> dict:
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
 def build() -> dict:
-    knob_props = {name: {"$ref": f"#/$defs/knobs/{name}"} for name in KNOBS}
-    axis_props = {name: {"type": "array", "minItems": 1, "items": {"$ref": f"#/$defs/knobs/{name}"}} for name in KNOBS}
+    def value(name):
+        return {"$ref": f"#/$defs/knobs/{name}"}
+
+    def axis(name):
+        return {"type": "array", "minItems": 1, "items": value(name)}
+
+    # training knobs are written under train:, by train.py's names
+    train_values = _mapping({n.removeprefix(TRAIN_PREFIX): value(n) for n in TRAIN_NAMES})
+    train_axes = _mapping({n.removeprefix(TRAIN_PREFIX): axis(n) for n in TRAIN_NAMES})
+    plain = [name for name in KNOBS if name not in TRAIN_NAMES]
+    knob_props = {**{name: value(name) for name in plain}, "train": {"$ref": "#/$defs/train_values"}}
+    axis_props = {**{name: axis(name) for name in plain}, "train": train_axes}
     positive = {"type": "number", "exclusiveMinimum": 0}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -71,12 +98,14 @@ def build() -> dict:
                         "seeds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
                         "decouple": {"type": "array", "items": {"enum": list(COUPLINGS)}},
                         "accuracy": {"type": "object", "additionalProperties": False, "properties": ACCURACY_KEYS},
+                        "train": {"anyOf": [{"$ref": "#/$defs/train_values"}, {"type": "null"}]},
                     },
                 },
             },
         },
         "$defs": {
-            "knob_values": {"type": "object", "additionalProperties": False, "properties": knob_props},
+            "knob_values": _mapping(knob_props),
+            "train_values": train_values,
             "knobs": {name: knob_schema(knob) for name, knob in KNOBS.items()},
         },
     }

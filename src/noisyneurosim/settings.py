@@ -6,14 +6,18 @@ from dataclasses import dataclass, field
 
 # seconds per test image on one GPU; seconds per hardware estimate on one core (NOTES.md, and measured:
 # DenseNet40 with its corrected network takes 45-65 s on one core of a 2-core machine)
+# seconds per training epoch on one GPU (the whole training set and the test after it): not measured on
+# a GPU; VGG8 took 5.3 s per epoch of 32 images (+16 tested) on 2 CPU cores here, about 0.15 s per
+# image, and a V100 is assumed 25x faster; DenseNet40's and ResNet18's are guesses. Set yours.
 DEFAULT_COST = {
-    "VGG8": {"gpu_seconds_per_image": 0.3, "cpu_seconds_per_estimate": 200},
-    "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 60},
-    "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600},
+    "VGG8": {"gpu_seconds_per_image": 0.3, "cpu_seconds_per_estimate": 200, "gpu_seconds_per_epoch": 300},
+    "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 60, "gpu_seconds_per_epoch": 400},
+    "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600, "gpu_seconds_per_epoch": 3600},
 }
 COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 # seconds; each below the cluster time limit of its rule in profiles/slurm (checked when the workflow starts)
-DEFAULT_TIMEOUTS = {"inference": 21600.0, "estimate": 1200.0, "build": 600.0}
+DEFAULT_TIMEOUTS = {"inference": 21600.0, "estimate": 1200.0, "build": 600.0, "training": 21600.0}
+DEFAULT_EPOCHS_PER_JOB = 50  # a training job's epochs: well inside a GPU job under 24 h (CLAIX asks for that)
 DEFAULT_SEEDS = (117,)
 DEFAULT_DATASETS_ROOT = "resources/datasets"
 DEFAULT_CONDA = "workflow/envs/neurosim.yaml"
@@ -52,6 +56,10 @@ SECTION_KEYS = {
         "synthetic": _BOOL,
         "synthetic_test_images": {"type": "integer", "minimum": 1},
     },
+    "training": {
+        "epochs_per_job": {"type": ["integer", "null"], "minimum": 1},
+        "max_train_images": {"type": ["integer", "null"], "minimum": 1},
+    },
     "timeouts": {key: _POSITIVE for key in DEFAULT_TIMEOUTS},
     "accuracy": ACCURACY_KEYS,
 }
@@ -71,6 +79,8 @@ class Settings:
     download: bool = True
     synthetic_test_images: int = 0  # 0: the real dataset
     max_test_images: int | None = None
+    max_train_images: int | None = None  # training images per epoch (None: the whole training set)
+    epochs_per_job: int | None = DEFAULT_EPOCHS_PER_JOB  # None: a training run in one job
     accuracy: dict = field(default_factory=dict)  # the config's accuracy section (a study's overrides it)
     timeouts: dict = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
     cost: dict = field(default_factory=lambda: {m: dict(c) for m, c in DEFAULT_COST.items()})
@@ -86,6 +96,7 @@ class Settings:
         ns = config.get("neurosim") or {}
         py = config.get("python") or {}
         ds = config.get("datasets") or {}
+        tr = config.get("training") or {}
         cost = {m: dict(c) for m, c in DEFAULT_COST.items()}
         for model, entry in (config.get("cost") or {}).items():
             cost[model].update(entry or {})
@@ -104,6 +115,8 @@ class Settings:
             if ds.get("synthetic")
             else 0,
             max_test_images=config.get("max_test_images"),
+            max_train_images=tr.get("max_train_images"),
+            epochs_per_job=tr.get("epochs_per_job", DEFAULT_EPOCHS_PER_JOB),
             accuracy=dict(config.get("accuracy") or {}),
             timeouts={**DEFAULT_TIMEOUTS, **{k: float(v) for k, v in (config.get("timeouts") or {}).items()}},
             cost=cost,

@@ -8,6 +8,7 @@ rule collect_results:
         estimates=pipeline.estimate_files(SWEEP),
         builds=pipeline.build_records(SWEEP),
         reproducibility=pipeline.reproducibility_files(SWEEP),
+        training=pipeline.training_records(SWEEP),
         # a path, not rules.fetch_neurosim.output: a rule reference beside the long lists above makes
         # Snakemake hash each list once per file in it (minutes at 10,000 points)
         adaptations=paths.ADAPTATIONS.format(commit=SETTINGS.commit),
@@ -20,6 +21,11 @@ rule collect_results:
         layers=report(
             paths.LAYERS,
             caption="../report/layers_csv.rst",
+            category="Tables",
+        ),
+        training=report(
+            paths.TRAINING_TABLE,
+            caption="../report/training_csv.rst",
             category="Tables",
         ),
     log:

@@ -1,5 +1,5 @@
 # Python helpers and input functions shared by the rules.
-from noisyneurosim import cluster, pipeline
+from noisyneurosim import cluster, pipeline, training
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
@@ -8,6 +8,7 @@ ACCURACY = SWEEP.accuracy_settings()
 SPLITS = SWEEP.splits()  # how each inference run is split into jobs and stopped
 POPULATION = {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()}
 HARDWARE = SWEEP.hardware_settings()
+TRAINING = SWEEP.training_settings()  # one point per training run; its training knobs are the run's
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
@@ -21,6 +22,8 @@ wildcard_constraints:
     dataset="cifar10|cifar100|imagenet",
     model="VGG8|DenseNet40|ResNet18",
     part="[1-9][0-9]*",  # a split run's later jobs; the first is parts/0.json of run_inference
+    train="t[0-9a-f]{10}",
+    stop="[1-9][0-9]*",  # the epoch a training job stops before
 
 
 # The plan, once, before anything is scheduled (also on --dry-run), and the expanded sweep for the
@@ -55,6 +58,59 @@ def slurm_preflight(wildcards):
             pipeline.rule_seconds(SWEEP),
         )
     return []
+
+
+def staged_dataset_of(point):
+    return paths.STAGED.format(
+        data_root=SETTINGS.data_root, dataset=point.knobs["dataset"]
+    )
+
+
+def training_job_inputs(wildcards):
+    """The checkout and dataset, and the run's previous job: each job resumes where it stopped."""
+    point = TRAINING[wildcards.train]
+    inputs = {
+        "checkout": rules.fetch_neurosim.output.checkout,
+        "dataset": staged_dataset_of(point),
+    }
+    previous = training.previous_stop(
+        int(wildcards.stop), point.knobs["train.epochs"], SETTINGS.epochs_per_job
+    )
+    if previous is not None:
+        inputs["previous"] = paths.TRAINING_JOB.format(
+            train=wildcards.train, stop=previous
+        )
+    return inputs
+
+
+def training_args(wildcards):
+    return pipeline.training_params(TRAINING[wildcards.train])
+
+
+def training_workdir(wildcards):
+    return paths.TRAINING_WORK.format(train=wildcards.train)
+
+
+def last_training_job(wildcards):
+    epochs = TRAINING[wildcards.train].knobs["train.epochs"]
+    return paths.TRAINING_JOB.format(train=wildcards.train, stop=epochs)
+
+
+def inference_inputs(wildcards):
+    """The checkout and dataset, and for a trained checkpoint its training run's record."""
+    point = ACCURACY[wildcards.acc]
+    inputs = {
+        "checkout": rules.fetch_neurosim.output.checkout,
+        "dataset": staged_dataset_of(point),
+    }
+    if point.train_id:
+        inputs["training"] = paths.TRAINING_RECORD.format(train=point.train_id)
+    return inputs
+
+
+def checkpoint_choice(wildcards):
+    """Which checkpoint of its training run an inference run loads; None: the shipped one."""
+    return ACCURACY[wildcards.acc].knobs.get("train.checkpoint")
 
 
 def inference_args(wildcards):
@@ -124,11 +180,6 @@ def param_values(wildcards):
 
 def model_of(wildcards):
     return ACCURACY[wildcards.acc].knobs["model"]
-
-
-def staged_dataset(wildcards):
-    dataset = ACCURACY[wildcards.acc].knobs["dataset"]
-    return paths.STAGED.format(data_root=SETTINGS.data_root, dataset=dataset)
 
 
 def reproducibility_pair(wildcards):

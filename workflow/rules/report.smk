@@ -33,6 +33,7 @@ for plot_kind in PLOT_KINDS:
             runs=paths.RUNS,
             summary=paths.SUMMARY,
             layers=paths.LAYERS,
+            training=paths.TRAINING_TABLE,
         output:
             figures=report(
                 directory(paths.PLOTS.format(study="{study}", kind=plot_kind)),

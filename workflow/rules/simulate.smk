@@ -12,8 +12,7 @@ localrules:
 
 rule run_inference:
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
-        dataset=staged_dataset,
+        unpack(inference_inputs),
     output:
         first=paths.FIRST_PART,
         # the layer traces; deleted once no estimate needs them
@@ -28,6 +27,7 @@ rule run_inference:
         *NEUROSIM_MODULES,
     params:
         job=inference_job,
+        checkpoint=checkpoint_choice,
         python=SETTINGS.python_command,
         data_root=SETTINGS.data_root,
         synthetic=SETTINGS.synthetic_test_images,

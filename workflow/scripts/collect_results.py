@@ -11,4 +11,5 @@ collect(
     Path("."),
     runs_csv=Path(snakemake.output.runs),
     layers_csv=Path(snakemake.output.layers),
+    training_csv=Path(snakemake.output.training),
 )

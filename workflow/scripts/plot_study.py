@@ -16,4 +16,5 @@ make(
     summary[summary["study"] == study],
     pd.read_csv(snakemake.input.layers),
     Path(snakemake.output.figures),
+    pd.read_csv(snakemake.input.training),
 )

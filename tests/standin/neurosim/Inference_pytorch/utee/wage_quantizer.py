@@ -30,7 +30,9 @@ def QG(grad, bits_G, grad_scale):
 
 
 def C(x, bits):
+    """Clip to the weight range, on the toy's grid of the word length (coarser for fewer bits)."""
     if x != x:
         return x
     limit = 1 - 2.0 ** -(bits - 1)
-    return max(-limit, min(limit, x))
+    step = 2.0 ** -(bits + 3)
+    return max(-limit, min(limit, round(x / step) * step))

@@ -1,0 +1,50 @@
+# One training run per distinct training setting (studies with train:), on the GPU partition, in jobs
+# of training.epochs_per_job epochs; each job resumes after the last completed epoch of the one before
+# (or of itself, when it was cut off). Studies without train: use NeuroSim's shipped checkpoints.
+
+
+localrules:
+    finish_training,
+
+
+rule train_job:
+    input:
+        unpack(training_job_inputs),
+    output:
+        job=paths.TRAINING_JOB,
+    log:
+        stdout=paths.TRAINING_STDOUT,
+        stderr=paths.TRAINING_STDERR,
+        job=paths.TRAINING_JOB_LOG,
+    conda:
+        NEUROSIM_CONDA
+    envmodules:
+        *NEUROSIM_MODULES,
+    params:
+        args=training_args,
+        workdir=training_workdir,
+        python=SETTINGS.python_command,
+        data_root=SETTINGS.data_root,
+        synthetic=SETTINGS.synthetic_test_images,
+        max_train_images=SETTINGS.max_train_images,
+        max_test_images=SETTINGS.max_test_images,
+        timeout=SETTINGS.timeouts["training"],
+    script:
+        "../scripts/train_job.py"
+
+
+# the run's record, learning curve and checkpoints (best.pth, last.pth) beside them
+rule finish_training:
+    input:
+        last=last_training_job,
+    output:
+        record=paths.TRAINING_RECORD,
+        curve=paths.TRAINING_CURVE,
+    log:
+        job=paths.FINISH_TRAINING_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        workdir=training_workdir,
+    script:
+        "../scripts/finish_training.py"
