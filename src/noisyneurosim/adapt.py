@@ -238,6 +238,17 @@ ADAPTATIONS = (
         )
         for model in ("VGG", "DenseNet", "ResNet")
     ),
+    *(
+        Adaptation(
+            f"classes-follow-dataset-{model}",
+            f"models/{model}.py",
+            rf"^([ \t]*model = {model}\(.*?num_classes=)10(?=[,)])",
+            "\\g<1>(100 if args.dataset == 'cifar100' else 10)",
+            "the models are built with 10 outputs whatever the dataset: CIFAR-100 training would stop at its "
+            "first label above 9; other datasets keep 10",
+        )
+        for model in ("VGG", "DenseNet")
+    ),
     Adaptation(
         "resnet-torchvision-import",
         "models/ResNet.py",

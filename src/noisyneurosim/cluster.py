@@ -28,6 +28,7 @@ NESTED_LIMITS = {
     "check_reproducible": "estimate",
     "build_base": "build",
     "build_hardware": "build",
+    "train_job": "training",
 }
 START_UP_MARGIN_S = 300  # a job's start, staging and writing its result, beyond NeuroSim's own time
 

@@ -139,19 +139,41 @@ def summarise(mismatches: list[Mismatch], model: str, network_name: str, shown: 
     return text
 
 
+def _classifier_changes(rows: list[list[int]], mismatches: list[Mismatch], classes: int) -> list[dict]:
+    """Upstream's files describe 10-class classifiers; a checkpoint trained for another dataset (CIFAR-100)
+    has that many outputs in its last layer, and nothing else differs there."""
+    last = len(rows)
+    return [
+        {
+            "layer": m.layer,
+            "field": f"output channels (classifier of {classes} classes)",
+            "upstream": m.network,
+            "used": m.trace,
+        }
+        for m in mismatches
+        if m.layer == last and m.correctable and m.trace == classes != m.network
+    ]
+
+
 def resolve(
-    network: Path, trace_command: Path, workdir: Path, *, model: str, correct: bool
+    network: Path, trace_command: Path, workdir: Path, *, model: str, correct: bool, classes: int = 10
 ) -> tuple[list[list[int]], dict]:
     """The network rows to run with, and the record of which description that is.
 
     Raises NetworkMismatch when the file disagrees with the traces and the
     correction is off, not known for this model, or would not be enough.
+    The classifier of a network trained for `classes` classes is always described as trained.
     """
     name = Path(network).name
     rows = read_rows(network)
     mismatches = compare(rows, read_traces(trace_command, workdir))
+    classifier = _classifier_changes(rows, mismatches, classes)
+    if classifier:
+        rows = [list(r) for r in rows]
+        rows[-1][OUTPUT_CHANNELS] = classifier[0]["used"]
+        mismatches = [m for m in mismatches if m.layer != len(rows) or not m.correctable]
     if not mismatches:
-        return rows, {"network": "upstream", "network_changes": []}
+        return rows, {"network": "corrected" if classifier else "upstream", "network_changes": classifier}
     why = f"the network file disagrees with the layer traces: {summarise(mismatches, model, name)}"
     if model not in KNOWN_WRONG:
         raise NetworkMismatch(f"{why} (not a known upstream error: check the model and {name})")
@@ -164,7 +186,7 @@ def resolve(
             + summarise(rest, model, name)
         )
     corrected = [list(r) for r in rows]
-    changes = []
+    changes = list(classifier)
     for m in mismatches:
         corrected[m.layer - 1][OUTPUT_CHANNELS] = m.trace
         changes.append({"layer": m.layer, "field": "output channels", "upstream": m.network, "used": m.trace})

@@ -147,13 +147,15 @@ def run_estimate(
     timeout: float | None,
     stdout_path: Path,
     stderr_path: Path,
+    classes: int = 10,
 ) -> dict:
-    """Check the traces against upstream's network file, write the description used to network_path, run the core."""
+    """Check the traces against upstream's network file, write the description used to network_path, run the core.
+    `classes`: the dataset's, which a trained checkpoint's classifier has."""
     build = Path(build).resolve()
     try:
         argv = trace_arguments(workdir, model)
         rows, network = resolve(
-            network_file, trace_command(workdir, model), workdir, model=model, correct=correct_network
+            network_file, trace_command(workdir, model), workdir, model=model, correct=correct_network, classes=classes
         )
     except (OSError, ValueError) as exc:
         # NetworkMismatch is a ValueError: the core would read past the traces, so it is not run

@@ -11,7 +11,9 @@ from . import paths
 from .cluster import GPU_HOUR_IN_CORE_HOURS, quota_lines
 from .config import Point, Sweep
 from .files import atomic_write
+from .knobs import TRAIN_IMAGES
 from .precision import Split, expected_images, job_seed
+from .training import job_stops
 
 DEFAULT_CONFIG = "config/sweep.yaml"
 
@@ -163,7 +165,16 @@ def plan(sweep: Sweep) -> dict:
     cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
     guard = sweep.reproducibility_pairs()
     guard_seconds = sum(cost[model]["cpu_seconds_per_estimate"] for model in guard)
+    trainings = sweep.training_settings()
+    training_seconds = sum(training_gpu_seconds(p, sweep) for p in trainings.values())
+    gpu_seconds += training_seconds
+    gpu_seconds_whole += training_seconds
     return {
+        "training_runs": len(trainings),
+        "training_jobs": sum(
+            len(job_stops(p.knobs["train.epochs"], sweep.settings.epochs_per_job)) for p in trainings.values()
+        ),
+        "training_gpu_hours": training_seconds / 3600,
         "reproducibility_checks": len(guard),
         "reproducibility_cpu_core_hours": guard_seconds / 3600,
         "studies": len({p.study for p in sweep.points}),
@@ -182,6 +193,16 @@ def plan(sweep: Sweep) -> dict:
     }
 
 
+def training_gpu_seconds(point: Point, sweep: Sweep) -> float:
+    """A training run's expected GPU seconds: its epochs at the cost table's seconds per whole epoch,
+    scaled down to training.max_train_images."""
+    dataset = point.knobs["dataset"]
+    share = (
+        min(1.0, sweep.settings.max_train_images / TRAIN_IMAGES[dataset]) if sweep.settings.max_train_images else 1.0
+    )
+    return point.knobs["train.epochs"] * sweep.settings.cost[point.knobs["model"]]["gpu_seconds_per_epoch"] * share
+
+
 def plan_text(sweep: Sweep) -> str:
     p = plan(sweep)
     lines = [
@@ -192,6 +213,15 @@ def plan_text(sweep: Sweep) -> str:
             f" in at most {p['inference_jobs_at_most']} GPU jobs (accuracy.images_per_job)"
             if p["inference_jobs_at_most"] > p["inference_runs"]
             else ""
+        ),
+        *(
+            [
+                f"  {p['training_runs']} training runs (one per distinct training setting, GPU) in "
+                f"{p['training_jobs']} jobs (training.epochs_per_job): {p['training_gpu_hours']:.2f} GPU hours "
+                "(cost.<model>.gpu_seconds_per_epoch), included below"
+            ]
+            if p["training_runs"]
+            else []
         ),
         f"  {p['estimates']} hardware estimates (CPU)",
         (

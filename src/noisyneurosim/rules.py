@@ -72,6 +72,20 @@ def point_warnings(knobs: dict, swept: tuple) -> list[tuple[str, str]]:
         for name in CROSSBAR_ONLY_KNOBS:
             if name in swept:
                 out.append((name, f"{name} is swept but cannot change accuracy here ({why})"))
+    if trained(knobs):
+        epochs, schedule = knobs["train.epochs"], knobs["train.decreasing_lr"]
+        if not any(int(e) < epochs for e in schedule.split(",")):
+            out.append(
+                (
+                    "train.decreasing_lr",
+                    f"train.decreasing_lr {schedule} has no epoch below train.epochs {epochs}: "
+                    "grad_scale never decreases",
+                )
+            )
+    else:
+        for name in ("wl_grad", "wl_error"):
+            if name in swept:
+                out.append((name, f"{name} is swept but only shapes training, and this study has no train:"))
     if knobs["memcelltype"] == 1 and "cellBit" in swept:
         out.append(("cellBit", "cellBit is swept on SRAM; NeuroSim's hardware model always uses 1-bit SRAM cells"))
     if knobs["memcelltype"] == 2 and knobs["operationmode"] == 1:

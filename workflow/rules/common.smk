@@ -2,6 +2,7 @@
 from noisyneurosim import cluster, pipeline, training
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
+from noisyneurosim.knobs import CLASSES
 
 SOURCE = paths.source(SETTINGS.commit)
 ACCURACY = SWEEP.accuracy_settings()
@@ -180,6 +181,11 @@ def param_values(wildcards):
 
 def model_of(wildcards):
     return ACCURACY[wildcards.acc].knobs["model"]
+
+
+def classes_of(wildcards):
+    """The classes of the dataset, which a checkpoint trained on it classifies into."""
+    return CLASSES[ACCURACY[wildcards.acc].knobs["dataset"]]
 
 
 def reproducibility_pair(wildcards):

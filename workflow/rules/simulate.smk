@@ -116,6 +116,7 @@ rule run_estimate:
         "../envs/workflow.yaml"
     params:
         model=model_of,
+        classes=classes_of,
         correct_network=SETTINGS.correct_network,
         timeout=SETTINGS.timeouts["estimate"],
     script:

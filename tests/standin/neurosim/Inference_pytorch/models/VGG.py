@@ -3,13 +3,18 @@ import torch
 
 from models._toy import ToyModel
 
-# (input channels, kernel size, output channels) of each traced layer
+# (input channels, kernel size, output channels) of each traced layer; the last is the classifier
 LAYERS = [(3, 3, 16), (16, 3, 32), (2048, 1, 10)]
+
+
+def VGG(args, layers, num_classes, logger):
+    """Upstream's network class: here the toy model, with a classifier of num_classes outputs."""
+    return ToyModel(args, {'base_accuracy': 0.5}, layers[:-1] + [layers[-1][:2] + (num_classes,)])
 
 
 def vgg8(args, logger, pretrained=None):
     assert args.parallelRead  # like upstream's layers, which read it (train.py must define it)
-    checkpoint = {'base_accuracy': 0.5}
+    model = VGG(args, LAYERS, num_classes=10, logger=logger)
     if pretrained is not None:
-        checkpoint = torch.load(pretrained)
-    return ToyModel(args, checkpoint, LAYERS)
+        model.load_state_dict(torch.load(pretrained))
+    return model

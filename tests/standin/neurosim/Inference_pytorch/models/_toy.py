@@ -16,6 +16,7 @@ class ToyModel:
 
     def __init__(self, args, checkpoint, layers):
         self.args, self.layers = args, layers
+        self.classes = layers[-1][2]  # the classifier's outputs
         self.weight = Parameter(checkpoint['base_accuracy'])
         self.training = True
 

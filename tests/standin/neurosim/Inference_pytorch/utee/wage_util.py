@@ -35,6 +35,9 @@ class SSE:
         return value
 
     def forward(self, output, target):
+        for label in target:  # upstream's one-hot target has one column per class
+            if label >= output.model.classes:
+                raise IndexError('index {} is out of bounds for dimension 1 with size {}'.format(label, output.model.classes))
         weight = output.model.weight
         pull = sum(image_weight(i) for i in output.images) / max(1, len(output.images))
         error = 1 - weight.data
