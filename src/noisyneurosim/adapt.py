@@ -156,35 +156,6 @@ ADAPTATIONS = (
         minimum=2,
     ),
     Adaptation(
-        "training-parallel-read-argument",
-        "train.py",
-        r"^parser\.add_argument\('--subArray',.*?(?=\r?$)",
-        "\\g<0>\nparser.add_argument('--parallelRead', type=int, default=128)  # noisyneurosim: as inference.py's",
-        "the models read args.parallelRead, which upstream's train.py does not define (it stops with AttributeError)",
-    ),
-    Adaptation(
-        "limit-training-images",
-        "train.py",
-        r"^assert args\.model in ",
-        LIMIT_TRAINING_IMAGES,
-        "optional limits on training and test images per epoch (NNS_MAX_TRAIN_IMAGES, NNS_MAX_TEST_IMAGES)",
-    ),
-    Adaptation(
-        "resumable-training",
-        "train.py",
-        r"^best_acc, old_file = 0, None[ \t]*(?=\r?$)",
-        RESUMABLE_TRAINING,
-        "training resumes after its last completed epoch and runs in jobs of some epochs each (NNS_TRAIN_STATE, "
-        "NNS_STOP_EPOCH), recording every epoch",
-    ),
-    Adaptation(
-        "resumable-training-loop",
-        "train.py",
-        r"^([ \t]*)for epoch in range\(args\.epochs\):",
-        "\\1for epoch in _nns_epochs():  # noisyneurosim: resumable (see _nns_epochs)",
-        "upstream's epoch loop takes its epochs from _nns_epochs",
-    ),
-    Adaptation(
         "staged-cifar",
         "models/dataset.py",
         r"data_root='/tmp/public_dataset/pytorch'",
@@ -221,13 +192,6 @@ ADAPTATIONS = (
         "device=remainderQ.device",
         "variation noise was created on a hard-coded CUDA device",
     ),
-    Adaptation(
-        "rounding-noise-on-tensor-device",
-        "utee/wage_quantizer.py",
-        r"torch\.cuda\.FloatTensor\(\*x\.size\(\)\)\.uniform_\(\)",
-        "(torch.cuda.FloatTensor(*x.size()) if x.is_cuda else torch.FloatTensor(*x.size())).uniform_()",
-        "training's stochastic rounding made its noise on a hard-coded CUDA device; on a GPU it still does",
-    ),
     *(
         Adaptation(
             f"checkpoint-map-location-{model}",
@@ -237,6 +201,56 @@ ADAPTATIONS = (
             "checkpoints were saved on cuda:0; load them onto the available device",
         )
         for model in ("VGG", "DenseNet", "ResNet")
+    ),
+    Adaptation(
+        "resnet-torchvision-import",
+        "models/ResNet.py",
+        r"^from torchvision\.models\.utils import load_state_dict_from_url",
+        "from torch.hub import load_state_dict_from_url",
+        "torchvision 0.13 and later no longer has torchvision.models.utils",
+    ),
+)
+
+
+# Applied only where a study trains, to a copy of the adapted checkout (resources/neurosim/<commit>/
+# training_checkout) that the training jobs and the inference runs of trained checkpoints use: the
+# shipped-checkpoint chain never sees them, and an upstream change here stops only training.
+TRAINING_ADAPTATIONS = (
+    Adaptation(
+        "training-parallel-read-argument",
+        "train.py",
+        r"^parser\.add_argument\('--subArray',.*?(?=\r?$)",
+        "\\g<0>\nparser.add_argument('--parallelRead', type=int, default=128)  # noisyneurosim: as inference.py's",
+        "the models read args.parallelRead, which upstream's train.py does not define (it stops with AttributeError)",
+    ),
+    Adaptation(
+        "limit-training-images",
+        "train.py",
+        r"^assert args\.model in ",
+        LIMIT_TRAINING_IMAGES,
+        "optional limits on training and test images per epoch (NNS_MAX_TRAIN_IMAGES, NNS_MAX_TEST_IMAGES)",
+    ),
+    Adaptation(
+        "resumable-training",
+        "train.py",
+        r"^best_acc, old_file = 0, None[ \t]*(?=\r?$)",
+        RESUMABLE_TRAINING,
+        "training resumes after its last completed epoch and runs in jobs of some epochs each (NNS_TRAIN_STATE, "
+        "NNS_STOP_EPOCH), recording every epoch",
+    ),
+    Adaptation(
+        "resumable-training-loop",
+        "train.py",
+        r"^([ \t]*)for epoch in range\(args\.epochs\):",
+        "\\1for epoch in _nns_epochs():  # noisyneurosim: resumable (see _nns_epochs)",
+        "upstream's epoch loop takes its epochs from _nns_epochs",
+    ),
+    Adaptation(
+        "rounding-noise-on-tensor-device",
+        "utee/wage_quantizer.py",
+        r"torch\.cuda\.FloatTensor\(\*x\.size\(\)\)\.uniform_\(\)",
+        "(torch.cuda.FloatTensor(*x.size()) if x.is_cuda else torch.FloatTensor(*x.size())).uniform_()",
+        "training's stochastic rounding made its noise on a hard-coded CUDA device; on a GPU it still does",
     ),
     *(
         Adaptation(
@@ -249,13 +263,6 @@ ADAPTATIONS = (
         )
         for model in ("VGG", "DenseNet")
     ),
-    Adaptation(
-        "resnet-torchvision-import",
-        "models/ResNet.py",
-        r"^from torchvision\.models\.utils import load_state_dict_from_url",
-        "from torch.hub import load_state_dict_from_url",
-        "torchvision 0.13 and later no longer has torchvision.models.utils",
-    ),
 )
 
 
@@ -263,12 +270,12 @@ def _newline(text: str) -> str:
     return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
 
 
-def apply_adaptations(checkout: Path, commit: str) -> list[dict]:
-    """Check every anchor first, then patch; return the record of what was applied."""
+def apply_adaptations(checkout: Path, commit: str, table: tuple[Adaptation, ...] = ADAPTATIONS) -> list[dict]:
+    """Check every anchor of the table first, then patch; return the record of what was applied."""
     root = Path(checkout) / ROOT
     texts: dict[str, str] = {}
     plan = []
-    for a in ADAPTATIONS:
+    for a in table:
         path = root / a.file
         if a.file not in texts:
             if not path.is_file():

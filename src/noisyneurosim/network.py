@@ -156,18 +156,18 @@ def _classifier_changes(rows: list[list[int]], mismatches: list[Mismatch], class
 
 
 def resolve(
-    network: Path, trace_command: Path, workdir: Path, *, model: str, correct: bool, classes: int = 10
+    network: Path, trace_command: Path, workdir: Path, *, model: str, correct: bool
 ) -> tuple[list[list[int]], dict]:
     """The network rows to run with, and the record of which description that is.
 
     Raises NetworkMismatch when the file disagrees with the traces and the
     correction is off, not known for this model, or would not be enough.
-    The classifier of a network trained for `classes` classes is always described as trained.
+    The classifier of a network trained for another dataset's classes is always described as trained.
     """
     name = Path(network).name
     rows = read_rows(network)
     mismatches = compare(rows, read_traces(trace_command, workdir))
-    classifier = _classifier_changes(rows, mismatches, classes)
+    classifier = _classifier_changes(rows, mismatches)
     if classifier:
         rows = [list(r) for r in rows]
         rows[-1][OUTPUT_CHANNELS] = classifier[0]["used"]

@@ -147,15 +147,13 @@ def run_estimate(
     timeout: float | None,
     stdout_path: Path,
     stderr_path: Path,
-    classes: int = 10,
 ) -> dict:
-    """Check the traces against upstream's network file, write the description used to network_path, run the core.
-    `classes`: the dataset's, which a trained checkpoint's classifier has."""
+    """Check the traces against upstream's network file, write the description used to network_path, run the core."""
     build = Path(build).resolve()
     try:
         argv = trace_arguments(workdir, model)
         rows, network = resolve(
-            network_file, trace_command(workdir, model), workdir, model=model, correct=correct_network, classes=classes
+            network_file, trace_command(workdir, model), workdir, model=model, correct=correct_network
         )
     except (OSError, ValueError) as exc:
         # NetworkMismatch is a ValueError: the core would read past the traces, so it is not run

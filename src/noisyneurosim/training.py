@@ -17,7 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
-from .adapt import ROOT
+from .adapt import ROOT, TRAINING_ADAPTATIONS, apply_adaptations
 from .files import atomic_write, read_json, write_json
 from .neurosim import dataset_env, shared_folders
 from .process import Interrupted, run, where
@@ -26,6 +26,22 @@ STATE = "state"  # in the work folder: resume.pth, progress.json, best.pth, last
 CHECKPOINTS = ("best", "last")  # train.checkpoint: what inference loads
 CURVE_COLUMNS = ("epoch", "train_loss", "test_loss", "test_accuracy", "lr", "grad_scale", "seconds")
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
+
+
+def prepare_checkout(checkout: Path, dest: Path, commit: str) -> list[dict]:
+    """A copy of the adapted checkout with the training adaptations too (adapt.TRAINING_ADAPTATIONS):
+    what training jobs and the inference runs of trained checkpoints use. The core and the shipped
+    checkpoints are linked, not copied. Returns the record of what was applied."""
+    src, dest = Path(checkout).resolve(), Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    linked = ("NeuroSIM", "log")
+    shutil.copytree(
+        src / ROOT, dest / ROOT, symlinks=True, ignore=lambda folder, names: linked if folder == str(src / ROOT) else ()
+    )
+    for name in linked:
+        (dest / ROOT / name).symlink_to(src / ROOT / name, target_is_directory=True)
+    return apply_adaptations(dest, commit, TRAINING_ADAPTATIONS)
 
 
 def job_stops(epochs: int, per_job: int | None) -> list[int]:

@@ -2,7 +2,6 @@
 from noisyneurosim import cluster, pipeline, training
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
-from noisyneurosim.knobs import CLASSES
 
 SOURCE = paths.source(SETTINGS.commit)
 ACCURACY = SWEEP.accuracy_settings()
@@ -71,7 +70,7 @@ def training_job_inputs(wildcards):
     """The checkout and dataset, and the run's previous job: each job resumes where it stopped."""
     point = TRAINING[wildcards.train]
     inputs = {
-        "checkout": rules.fetch_neurosim.output.checkout,
+        "checkout": rules.adapt_for_training.output.checkout,
         "dataset": staged_dataset_of(point),
     }
     previous = training.previous_stop(
@@ -98,20 +97,16 @@ def last_training_job(wildcards):
 
 
 def inference_inputs(wildcards):
-    """The checkout and dataset, and for a trained checkpoint its training run's record."""
+    """The checkout and dataset; for a trained checkpoint the training copy and its run's record."""
     point = ACCURACY[wildcards.acc]
     inputs = {
         "checkout": rules.fetch_neurosim.output.checkout,
         "dataset": staged_dataset_of(point),
     }
     if point.train_id:
+        inputs["checkout"] = rules.adapt_for_training.output.checkout
         inputs["training"] = paths.TRAINING_RECORD.format(train=point.train_id)
     return inputs
-
-
-def checkpoint_choice(wildcards):
-    """Which checkpoint of its training run an inference run loads; None: the shipped one."""
-    return ACCURACY[wildcards.acc].knobs.get("train.checkpoint")
 
 
 def inference_args(wildcards):
@@ -181,11 +176,6 @@ def param_values(wildcards):
 
 def model_of(wildcards):
     return ACCURACY[wildcards.acc].knobs["model"]
-
-
-def classes_of(wildcards):
-    """The classes of the dataset, which a checkpoint trained on it classifies into."""
-    return CLASSES[ACCURACY[wildcards.acc].knobs["dataset"]]
 
 
 def reproducibility_pair(wildcards):

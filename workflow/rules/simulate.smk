@@ -27,7 +27,6 @@ rule run_inference:
         *NEUROSIM_MODULES,
     params:
         job=inference_job,
-        checkpoint=checkpoint_choice,
         python=SETTINGS.python_command,
         data_root=SETTINGS.data_root,
         synthetic=SETTINGS.synthetic_test_images,
@@ -116,7 +115,6 @@ rule run_estimate:
         "../envs/workflow.yaml"
     params:
         model=model_of,
-        classes=classes_of,
         correct_network=SETTINGS.correct_network,
         timeout=SETTINGS.timeouts["estimate"],
     script:

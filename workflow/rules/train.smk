@@ -4,7 +4,28 @@
 
 
 localrules:
+    adapt_for_training,
     finish_training,
+
+
+rule adapt_for_training:
+    # A copy of the adapted checkout with the training adaptations: the shipped-checkpoint chain never sees them.
+    input:
+        checkout=rules.fetch_neurosim.output.checkout,
+        adaptations=rules.fetch_neurosim.output.adaptations,
+    output:
+        checkout=directory(paths.TRAINING_CHECKOUT.format(commit=SETTINGS.commit)),
+        adaptations=report(
+            paths.TRAINING_ADAPTATIONS.format(commit=SETTINGS.commit),
+            caption="../report/adaptations.rst",
+            category="Provenance",
+        ),
+    log:
+        job=paths.TRAINING_CHECKOUT_LOG.format(commit=SETTINGS.commit),
+    conda:
+        "../envs/workflow.yaml"
+    script:
+        "../scripts/adapt_for_training.py"
 
 
 rule train_job:

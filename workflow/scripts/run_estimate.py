@@ -28,7 +28,6 @@ else:
         model=snakemake.params.model,
         network_file=network_file(Path(snakemake.input.checkout), snakemake.params.model),
         correct_network=snakemake.params.correct_network,
-        classes=snakemake.params.classes,
         network_path=network,
         timeout=snakemake.params.timeout,
         stdout_path=Path(snakemake.log.stdout),

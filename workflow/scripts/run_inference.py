@@ -14,7 +14,7 @@ args = json.loads(job["args"])
 part = int(snakemake.wildcards.get("part", 0))
 checkpoint, why_not = None, ""
 if snakemake.input.get("training"):  # a trained checkpoint: the one its training run kept, if any
-    checkpoint, why_not = checkpoint_for(read_json(Path(snakemake.input.training)), snakemake.params.checkpoint)
+    checkpoint, why_not = checkpoint_for(read_json(Path(snakemake.input.training)), job["checkpoint"])
 if why_not:
     result = {"status": "failed", "reason": why_not, "where": where()}
     Path(snakemake.output.traces).mkdir(parents=True, exist_ok=True)
