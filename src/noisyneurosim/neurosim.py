@@ -19,9 +19,9 @@ from .parse import parse_accuracy, parse_hardware
 from .process import run, where
 
 
-def prepare_workdir(checkout: Path, workdir: Path, checkpoints: dict | None = None) -> None:
+def prepare_workdir(checkout: Path, workdir: Path) -> None:
     """A private working directory, so parallel runs never share layer_record_<model>/; inference.py
-    loads ./log/<model>.pth, the shipped checkpoint unless `checkpoints` names another for the model."""
+    loads ./log/<model>.pth from the checkout's log/ (a trained checkpoint's view has that one there)."""
     src = Path(checkout).resolve() / ROOT
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -30,12 +30,12 @@ def prepare_workdir(checkout: Path, workdir: Path, checkpoints: dict | None = No
     for entry in shared_folders(src):
         (workdir / entry.name).symlink_to(entry, target_is_directory=True)
     (workdir / "log").mkdir()
-    chosen = {f"{model}.pth": Path(path).resolve() for model, path in (checkpoints or {}).items()}
     for ckpt in (src / "log").glob("*.pth"):
-        if ckpt.name not in chosen:
-            (workdir / "log" / ckpt.name).symlink_to(ckpt)
-    for name, path in chosen.items():
-        (workdir / "log" / name).symlink_to(path)
+        (workdir / "log" / ckpt.name).symlink_to(ckpt)
+
+
+# In a trained checkpoint's view of the checkout: why there is no trained checkpoint to load
+NOT_TRAINED = "NOT_TRAINED"
 
 
 def shared_folders(src: Path) -> list[Path]:
@@ -62,12 +62,18 @@ def run_inference(
     stderr_path: Path,
     first_image: int = 0,
     traces: bool = True,
-    checkpoint: Path | None = None,
 ) -> dict:
     """One inference job: `max_test_images` images (None: all) from `first_image` on, in the test
-    set's order; with `traces`, the layer traces of its first batch for the estimate. The model's
-    checkpoint is `checkpoint` (a trained one) or the shipped one."""
-    prepare_workdir(checkout, Path(workdir), {args["model"]: checkpoint} if checkpoint else None)
+    set's order; with `traces`, the layer traces of its first batch for the estimate. A trained
+    checkpoint's view of the checkout (training.make_view) whose training failed is not run."""
+    not_trained = Path(checkout) / ROOT / NOT_TRAINED
+    if not_trained.is_file():
+        reason = not_trained.read_text().strip()
+        for log in (stdout_path, stderr_path):
+            atomic_write(log, f"not run: {reason}\n")
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        return {"status": "failed", "reason": reason, "where": where(), "first_image": int(first_image)}
+    prepare_workdir(checkout, Path(workdir))
     cmd = shlex.split(python) + ["inference.py"]
     for key, value in args.items():
         cmd += [f"--{key}", str(value)]

@@ -31,6 +31,7 @@ TRAINING_WORK = TRAINING + "/work"
 TRAINING_JOB = TRAINING + "/jobs/{stop}.json"  # the job that trains until epoch {stop}
 TRAINING_RECORD = TRAINING + "/training.json"
 TRAINING_CURVE = TRAINING + "/training.csv"
+TRAINED_CHECKOUT = TRAINING + "/checkout-{choice}"  # what inference of its best or last checkpoint runs from
 
 # one build per hardware setting
 BUILD = "results/builds/{hw}"
@@ -73,6 +74,7 @@ TRAINING_STDOUT = "results/logs/training/{train}/{stop}.stdout"
 TRAINING_STDERR = "results/logs/training/{train}/{stop}.stderr"
 TRAINING_JOB_LOG = "results/logs/training/{train}/{stop}.job.log"
 FINISH_TRAINING_LOG = "results/logs/training/{train}/finish.log"
+TRAINED_CHECKOUT_LOG = "results/logs/training/{train}/checkout-{choice}.log"
 INFERENCE_STDOUT = "results/logs/inference/{acc}.stdout"
 INFERENCE_STDERR = "results/logs/inference/{acc}.stderr"
 INFERENCE_JOB_LOG = "results/logs/inference/{acc}.job.log"

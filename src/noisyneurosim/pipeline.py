@@ -60,18 +60,15 @@ def inference_params(point: Point) -> str:
 
 
 def inference_job(point: Point, split: Split, population: int, part: int, max_test_images: int | None) -> dict:
-    """What job `part` of an inference run is given: its arguments (its own seed), its images,
-    whether it writes the traces (the first only) and, for a trained checkpoint, which one. One
-    unsplit job is exactly today's run: all images (or max_test_images), the run's seed."""
+    """What job `part` of an inference run is given: its arguments (its own seed), its images and
+    whether it writes the traces (the first only). One unsplit job is exactly today's run: all images
+    (or max_test_images), the run's seed."""
     if not 0 <= part < split.jobs(population):
         raise ValueError(f"inference run {point.acc_id} has {split.jobs(population)} job(s), not a job {part}")
     first, count = split.job_range(part, population)
     args = {**point.inference_args(), "seed": job_seed(point.seed, part)}
     images = count if split.images_per_job else max_test_images
-    job = {"args": json.dumps(args, sort_keys=True), "first_image": first, "images": images, "traces": part == 0}
-    if point.train_id:  # which checkpoint of its training run it loads (absent: the shipped one)
-        job["checkpoint"] = point.knobs["train.checkpoint"]
-    return job
+    return {"args": json.dumps(args, sort_keys=True), "first_image": first, "images": images, "traces": part == 0}
 
 
 def wave_policy(split: Split) -> str:

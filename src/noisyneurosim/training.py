@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .adapt import ROOT, TRAINING_ADAPTATIONS, apply_adaptations
 from .files import atomic_write, read_json, write_json
-from .neurosim import dataset_env, shared_folders
+from .neurosim import NOT_TRAINED, dataset_env, shared_folders
 from .process import Interrupted, run, where
 
 STATE = "state"  # in the work folder: resume.pth, progress.json, best.pth, last.pth
@@ -217,3 +217,25 @@ def checkpoint_for(record: dict, choice: str) -> tuple[str | None, str]:
         why = "its test accuracy never rose above 0" if choice == "best" else "no epoch completed"
         return None, f"training wrote no {choice} checkpoint ({why}); train.checkpoint: last uses the final epoch's"
     return path, ""
+
+
+def make_view(*, training_checkout: Path, record: dict, choice: str, model: str, dest: Path) -> None:
+    """What the inference of a trained checkpoint runs from: the training copy's Inference_pytorch,
+    linked entry by entry, with log/<model>.pth the run's chosen checkpoint; where there is none
+    (the training failed), a NOT_TRAINED file says why and inference records that instead of running."""
+    src = Path(training_checkout).resolve() / ROOT
+    root = Path(dest) / ROOT
+    if Path(dest).exists():
+        shutil.rmtree(dest)
+    (root / "log").mkdir(parents=True)
+    for entry in src.iterdir():
+        if entry.name != "log":
+            (root / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    for ckpt in (src / "log").glob("*.pth"):
+        if ckpt.name != f"{model}.pth":
+            (root / "log" / ckpt.name).symlink_to(ckpt)
+    path, why = checkpoint_for(record, choice)
+    if path:
+        (root / "log" / f"{model}.pth").symlink_to(Path(path).resolve())
+    else:
+        atomic_write(root / NOT_TRAINED, why + "\n")

@@ -8,7 +8,9 @@ ACCURACY = SWEEP.accuracy_settings()
 SPLITS = SWEEP.splits()  # how each inference run is split into jobs and stopped
 POPULATION = {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()}
 HARDWARE = SWEEP.hardware_settings()
-TRAINING = SWEEP.training_settings()  # one point per training run; its training knobs are the run's
+TRAINING = (
+    SWEEP.training_settings()
+)  # one point per training run; its training knobs are the run's
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
@@ -24,6 +26,7 @@ wildcard_constraints:
     part="[1-9][0-9]*",  # a split run's later jobs; the first is parts/0.json of run_inference
     train="t[0-9a-f]{10}",
     stop="[1-9][0-9]*",  # the epoch a training job stops before
+    choice="best|last",  # train.checkpoint
 
 
 # The plan, once, before anything is scheduled (also on --dry-run), and the expanded sweep for the
@@ -97,16 +100,18 @@ def last_training_job(wildcards):
 
 
 def inference_inputs(wildcards):
-    """The checkout and dataset; for a trained checkpoint the training copy and its run's record."""
+    """The checkout and dataset; for a trained checkpoint, the view of the checkout that has it."""
     point = ACCURACY[wildcards.acc]
-    inputs = {
-        "checkout": rules.fetch_neurosim.output.checkout,
-        "dataset": staged_dataset_of(point),
-    }
+    checkout = rules.fetch_neurosim.output.checkout
     if point.train_id:
-        inputs["checkout"] = rules.adapt_for_training.output.checkout
-        inputs["training"] = paths.TRAINING_RECORD.format(train=point.train_id)
-    return inputs
+        checkout = paths.TRAINED_CHECKOUT.format(
+            train=point.train_id, choice=point.knobs["train.checkpoint"]
+        )
+    return {"checkout": checkout, "dataset": staged_dataset_of(point)}
+
+
+def trained_model(wildcards):
+    return TRAINING[wildcards.train].knobs["model"]
 
 
 def inference_args(wildcards):

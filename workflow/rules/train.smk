@@ -6,6 +6,7 @@
 localrules:
     adapt_for_training,
     finish_training,
+    trained_checkout,
 
 
 rule adapt_for_training:
@@ -69,3 +70,21 @@ rule finish_training:
         workdir=training_workdir,
     script:
         "../scripts/finish_training.py"
+
+
+# what the inference of a trained checkpoint runs from: the training copy, with log/<model>.pth that
+# checkpoint (or, where training failed, the reason, which its points then record)
+rule trained_checkout:
+    input:
+        record=paths.TRAINING_RECORD,
+        checkout=rules.adapt_for_training.output.checkout,
+    output:
+        checkout=directory(paths.TRAINED_CHECKOUT),
+    log:
+        job=paths.TRAINED_CHECKOUT_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        model=trained_model,
+    script:
+        "../scripts/trained_checkout.py"
