@@ -139,19 +139,21 @@ def summarise(mismatches: list[Mismatch], model: str, network_name: str, shown: 
     return text
 
 
-def _classifier_changes(rows: list[list[int]], mismatches: list[Mismatch], classes: int) -> list[dict]:
-    """Upstream's files describe 10-class classifiers; a checkpoint trained for another dataset (CIFAR-100)
-    has that many outputs in its last layer, and nothing else differs there."""
-    last = len(rows)
+def _classifier_changes(rows: list[list[int]], mismatches: list[Mismatch]) -> list[dict]:
+    """Upstream's files describe a classifier for one dataset (10 classes); a checkpoint trained for another
+    (CIFAR-100) has that dataset's classes as outputs of its last layer, and nothing else differs there."""
+    from .knobs import CLASSES
+
+    counts = set(CLASSES.values())
     return [
         {
             "layer": m.layer,
-            "field": f"output channels (classifier of {classes} classes)",
+            "field": f"output channels (classifier of {m.trace} classes)",
             "upstream": m.network,
             "used": m.trace,
         }
         for m in mismatches
-        if m.layer == last and m.correctable and m.trace == classes != m.network
+        if m.layer == len(rows) and m.correctable and m.trace in counts and m.network in counts
     ]
 
 
