@@ -184,6 +184,31 @@ CASES = [
     ("jobs-per-wave-zero", {"accuracy": {"jobs_per_wave": 0}}, ["accuracy.jobs_per_wave = 0", "positive integer"]),
     ("unknown-accuracy-key", {"accuracy": {"halfwidht": 0.01}}, ["accuracy.halfwidht", "did you mean 'halfwidth'"]),
     ("prior-above-1", {"accuracy": {"prior": 1.2}}, ["accuracy.prior = 1.2", "between 0 and 1"]),
+    # training (studies with train:)
+    ("train-not-a-mapping", {"studies": {"s": {"train": 200}}}, ["studies.s.train", "must be a mapping"]),
+    ("unknown-training-knob", {"studies": {"s": {"train": {"epoch": 5}}}}, ["studies.s.train.epoch", "'epochs'"]),
+    ("training-knob-outside-train", grid(epochs=[5]), ["studies.s.grid.epochs", "write it under studies.s.grid.train"]),
+    ("zero-epochs", {"studies": {"s": {"train": {"epochs": 0}}}}, ["studies.s.train.epochs = 0", "minimum 1"]),
+    ("negative-lr", {"studies": {"s": {"train": {"lr": -0.1}}}}, ["studies.s.train.lr = -0.1", "greater than 0"]),
+    (
+        "schedule-not-epochs",
+        {"studies": {"s": {"train": {"decreasing_lr": "140;180"}}}},
+        ["studies.s.train.decreasing_lr = '140;180'", "a list of epochs"],
+    ),
+    (
+        "unknown-checkpoint-choice",
+        {"studies": {"s": {"train": {"checkpoint": "latest"}}}},
+        ["studies.s.train.checkpoint = 'latest'", "best, last"],
+    ),
+    (
+        "train-resnet18",
+        {"studies": {"s": {"train": {}, "points": [{"model": "ResNet18", "dataset": "imagenet", "mode": "FP"}]}}},
+        ["model = 'ResNet18'", "cannot be trained"],
+    ),
+    ("train-on-imagenet", {"studies": {"s": {"train": {}, "points": [{"dataset": "imagenet"}]}}}, ["not imagenet"]),
+    ("cifar100-shipped", grid(dataset=["cifar100"]), ["dataset = 'cifar100'", "ships a checkpoint for cifar10"]),
+    ("epochs-per-job-zero", {"training": {"epochs_per_job": 0}}, ["training.epochs_per_job = 0", "positive integer"]),
+    ("unknown-training-key", {"training": {"epoch_per_job": 5}}, ["training.epoch_per_job", "did you mean"]),
 ]
 
 

@@ -41,7 +41,7 @@ def test_the_claix_2023_profile_differs_from_the_default_only_in_partitions_gpu_
         p = {k: v for k, v in profile.items() if k != "software-deployment-method"}
         p["default-resources"] = {k: v for k, v in p["default-resources"].items() if k != "slurm_partition"}
         gpu_jobs = {}
-        for rule in ("run_inference", "run_inference_part"):
+        for rule in ("run_inference", "run_inference_part", "train_job"):
             gpu_jobs[rule] = {k: v for k, v in p["set-resources"][rule].items()}
             for key in ("slurm_partition", "gpu_model", "slurm_extra"):
                 gpu_jobs[rule].pop(key)

@@ -23,6 +23,8 @@ STUDIES = {
         "points": [{"technode": 22, "temp": 390}],
         "seeds": [1],
     },
+    # checkpoints trained by the workflow (the stand-in's train.py), one per word length
+    "trained": {"train": {"epochs": 3, "decreasing_lr": [2]}, "grid": {"wl_weight": [4, 8]}, "seeds": [1]},
 }
 
 
@@ -36,7 +38,7 @@ def finished(standin, tmp_path_factory):
     config["studies"] = STUDIES
     wf = Workflow(workdir, config)
     proc = wf.run(check=False)
-    assert "1 of 21 points failed" in proc.stderr, proc.stderr[-3000:]
+    assert "1 of 23 points failed" in proc.stderr, proc.stderr[-3000:]
     return wf
 
 
@@ -119,6 +121,13 @@ def test_figures_are_valid_images_of_the_expected_count(finished):
         "tech/heatmap/heatmap_memcelltype_vs_technode__temp-390.png",
         "tech/breakdown/breakdown_per_setting.png",
         "tech/layers/layers_of_best_tops_per_w.png",
+        "trained/accuracy/accuracy_vs_wl_weight.png",
+        "trained/hardware/hardware_vs_wl_weight.png",
+        "trained/pareto/pareto_accuracy_tops_per_w.png",
+        "trained/breakdown/breakdown_per_setting.png",
+        "trained/layers/layers_of_best_tops_per_w.png",
+        # the learning curves of its two training runs
+        "trained/training/learning_curves.png",
     }
     for name in names:
         width, height = png_size(plots / name)
@@ -171,13 +180,13 @@ def test_text_stays_inside_every_figure(finished):
     from noisyneurosim.summary import summarise
 
     runs, layers = finished.runs(), finished.layers()
+    training = pd.read_csv(finished.workdir / "results/training.csv")
     summary = summarise(runs)
-    for study in ("noise", "tech"):
+    for study in ("noise", "tech", "trained"):
         r, s = runs[runs["study"] == study], summary[summary["study"] == study]
-        for kind in plots.PLOT_KINDS:
-            if study == "tech" and kind == "accuracy":
-                continue  # a study of hardware knobs alone has no accuracy figure
-            for d in plots.draw(kind, r, s, layers):
+        axes = plots.swept_knobs(r)
+        for kind in plots.applicable(axes, trains=r["train_id"].notna().any()):
+            for d in plots.draw(kind, r, s, layers, training):
                 assert plots.layout_problems(d.fig) == [], f"{study}/{kind}/{d.name}"
                 plots.plt.close(d.fig)
 
@@ -253,7 +262,7 @@ def test_every_output_column_is_documented(finished):
     docs = (PROJECT / "docs/columns.md").read_text()
     statistics = {f"{m}_{s}" for m in HEADLINE for s in ("mean", "std", "ci95_low", "ci95_high")}
     results = finished.workdir / "results"
-    tables = {name: pd.read_csv(results / name) for name in ("runs.csv", "layers.csv", "summary.csv")}
+    tables = {name: pd.read_csv(results / name) for name in ("runs.csv", "layers.csv", "summary.csv", "training.csv")}
     tables.update({str(p.relative_to(results)): pd.read_csv(p) for p in (results / "plots").rglob("*.csv")})
     for name, table in tables.items():
         missing = [c for c in table.columns if f"`{c}`" not in docs and c not in KNOBS and c not in statistics]

@@ -177,22 +177,27 @@ TRAINING_COLUMNS = (
 
 def training_table(sweep: Sweep, base: Path = Path(".")) -> pd.DataFrame:
     """Every epoch of every training run, with the run's training knobs (results/training.csv)."""
-    from .training import CURVE_COLUMNS
-
     frames = []
     for train_id, p in sorted(sweep.training_settings().items()):
         record = read_json(base / paths.TRAINING_RECORD.format(train=train_id)) or {}
         curve_file = base / paths.TRAINING_CURVE.format(train=train_id)
-        curve = pd.read_csv(curve_file) if curve_file.is_file() else pd.DataFrame(columns=CURVE_COLUMNS)
+        curve = pd.read_csv(curve_file) if curve_file.is_file() else pd.DataFrame(columns=paths.TRAINING_CURVE_COLUMNS)
         if curve.empty:  # a run with no completed epoch still gets its row: its status and reason
-            curve = pd.DataFrame([dict.fromkeys(CURVE_COLUMNS)])
+            curve = pd.DataFrame([dict.fromkeys(paths.TRAINING_CURVE_COLUMNS)])
         curve.insert(0, "train_id", train_id)
         curve.insert(1, "training_status", record.get("status", "missing"))
         curve.insert(2, "training_reason", record.get("reason") or None)
         for name in (*TRAINING_SHAPED_BY, *TRAIN_NAMES):
             curve[name] = p.knobs[name]
         frames.append(curve)
-    columns = ["train_id", "training_status", "training_reason", *CURVE_COLUMNS, *TRAINING_SHAPED_BY, *TRAIN_NAMES]
+    columns = [
+        "train_id",
+        "training_status",
+        "training_reason",
+        *paths.TRAINING_CURVE_COLUMNS,
+        *TRAINING_SHAPED_BY,
+        *TRAIN_NAMES,
+    ]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 

@@ -31,6 +31,7 @@ TRAINING_WORK = TRAINING + "/work"
 TRAINING_JOB = TRAINING + "/jobs/{stop}.json"  # the job that trains until epoch {stop}
 TRAINING_RECORD = TRAINING + "/training.json"
 TRAINING_CURVE = TRAINING + "/training.csv"
+TRAINING_CURVE_COLUMNS = ("epoch", "train_loss", "test_loss", "test_accuracy", "lr", "grad_scale", "seconds")
 TRAINED_CHECKOUT = TRAINING + "/checkout-{choice}"  # what inference of its best or last checkpoint runs from
 
 # one build per hardware setting

@@ -20,11 +20,11 @@ from pathlib import Path
 from .adapt import ROOT, TRAINING_ADAPTATIONS, apply_adaptations
 from .files import atomic_write, read_json, write_json
 from .neurosim import NOT_TRAINED, dataset_env, shared_folders
+from .paths import TRAINING_CURVE_COLUMNS
 from .process import Interrupted, run, where
 
 STATE = "state"  # in the work folder: resume.pth, progress.json, best.pth, last.pth
 CHECKPOINTS = ("best", "last")  # train.checkpoint: what inference loads
-CURVE_COLUMNS = ("epoch", "train_loss", "test_loss", "test_accuracy", "lr", "grad_scale", "seconds")
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
 
 
@@ -195,8 +195,8 @@ def finish(*, workdir: Path, last_job: dict, record_path: Path, curve_path: Path
                 shutil.copyfile(source, target.with_suffix(".part"))
                 target.with_suffix(".part").replace(target)
                 record["checkpoints"][name] = str(target)
-    lines = [",".join(CURVE_COLUMNS)]
-    lines += [",".join(_cell(row.get(c)) for c in CURVE_COLUMNS) for row in history]
+    lines = [",".join(TRAINING_CURVE_COLUMNS)]
+    lines += [",".join(_cell(row.get(c)) for c in TRAINING_CURVE_COLUMNS) for row in history]
     atomic_write(curve_path, "\n".join(lines) + "\n")
     write_json(record_path, record)
     return record
