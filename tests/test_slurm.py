@@ -173,6 +173,26 @@ def test_sweep_runs_on_slurm_through_the_shipped_profile(make_workflow, tmp_path
     assert not our_jobs(wf.workdir)
 
 
+def test_training_runs_on_the_gpu_partition_in_jobs_that_continue_one_another(make_workflow):
+    # 4 epochs in jobs of 2: two Slurm jobs on c18g, the second resuming where the first stopped
+    study = {"train": {"epochs": 4, "decreasing_lr": [2]}, "grid": {"vari": [0.0, 0.1]}, "seeds": [1]}
+    wf = make_workflow({"trained": study}, training={"epochs_per_job": 2})
+    code, out, err, hung = run_on_slurm(wf)
+    assert not hung and code == 0, err[-6000:]
+    assert "1 training runs (one per distinct training setting, GPU) in 2 jobs" in err
+    runs = wf.runs()
+    assert len(runs) == 2 and set(runs["status"]) == {"ok"} and runs["train_id"].nunique() == 1
+    train_id = runs["train_id"].iloc[0]
+    jobs = [json.loads((wf.workdir / f"results/training/{train_id}/jobs/{s}.json").read_text()) for s in (2, 4)]
+    assert [(j["first_epoch"], j["epochs_done"]) for j in jobs] == [(0, 2), (2, 4)]
+    assert {j["where"]["slurm_partition"] for j in jobs} == {"c18g"}
+    assert all(j["where"]["gpus"] for j in jobs)  # a GPU assigned to each
+    assert len({j["where"]["slurm_job_id"] for j in jobs}) == 2
+    # the trained checkpoint's inference also on the GPU partition
+    assert set(runs["inference_partition"]) == {"c18g"} and set(runs["checkpoint"]) == {f"{train_id}/best"}
+    assert not our_jobs(wf.workdir)
+
+
 def test_failed_job_is_reported_with_its_log_and_retried(make_workflow):
     """NeuroSim's process dies under a running Slurm job (as under the OOM killer): the job
     fails, is reported with its log, and is retried; the point is not recorded as failed."""
@@ -296,7 +316,7 @@ def test_a_scancelled_job_ends_the_wait(make_workflow):
 
 
 # --set-resources replaces the profile's whole set-resources, so each override repeats the GPU rules' runtimes
-RUNTIMES = ["run_inference:runtime=390", "run_inference_part:runtime=390"]
+RUNTIMES = ["run_inference:runtime=390", "run_inference_part:runtime=390", "train_job:runtime=390"]
 
 
 @pytest.mark.parametrize(
