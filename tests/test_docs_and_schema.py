@@ -72,3 +72,15 @@ def test_plan_command_prints_counts():
         check=True,
     ).stdout
     assert "48 points" in out and "GPU hours" in out
+
+
+def test_the_commented_training_study_in_sweep_yaml_runs_when_uncommented():
+    text = (PROJECT / "config" / "sweep.yaml").read_text()
+    head, block = text.split("Uncomment to add it:\n", 1)
+    uncommented = "\n".join(line.replace("  # ", "  ", 1) for line in block.splitlines()) + "\n"
+    config = yaml.safe_load(head + "\n" + uncommented)
+    from noisyneurosim.config import check
+
+    sweep = check(config, source="sweep.yaml (uncommented)")
+    trained = [p for p in sweep.points if p.study == "trained_precision"]
+    assert len(trained) == 6 and len({p.train_id for p in trained}) == 3  # one training run per word length

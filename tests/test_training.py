@@ -183,6 +183,11 @@ def test_two_word_lengths_train_two_checkpoints_that_inference_loads(make_workfl
     marks = pd.read_csv(figure.with_suffix(".csv"))
     assert len(marks) == 10 and set(marks["wl_weight"]) == {4, 8}
     assert not (wf.workdir / "results/plots/shipped/training").exists()
+    # the cost table learns seconds per epoch from the measured training time
+    from noisyneurosim.cli import calibration
+
+    measured = calibration(runs)["VGG8"]["gpu_seconds_per_epoch"]
+    assert measured == pytest.approx((trained["training_seconds"] / 5).median(), rel=0.01)
 
 
 def test_a_training_job_killed_after_some_epochs_resumes_and_ends_like_an_uninterrupted_run(make_workflow):
@@ -255,3 +260,8 @@ def test_a_diverging_or_crashing_training_fails_its_points_and_no_other(make_wor
     assert len(table[table["training_reason"].fillna("").str.contains("stopped in epoch 2")]) == 2
     # the diverged run stopped at once instead of spending its other epochs
     assert ran(proc, "run_inference") == 3  # each recorded "not run: training failed ..."
+    # the summary names each failure with the training run's logs
+    summary = (wf.workdir / "results/summary.md").read_text()
+    assert f"results/logs/training/{crashed['train_id']}" in summary
+    crash_log = (wf.workdir / f"results/logs/training/{crashed['train_id']}/5.stderr").read_text()
+    assert "RuntimeError: CUDA error" in crash_log

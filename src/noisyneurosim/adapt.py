@@ -100,6 +100,10 @@ def _nns_epochs():
         write(path + '.part')
         _nns_os.replace(path + '.part', path)
 
+    def write_text(path, text):
+        with open(path, 'w') as fh:
+            fh.write(text)
+
     try:
         for epoch in range(start, stop):
             del losses[:]
@@ -109,9 +113,10 @@ def _nns_epochs():
                             'test_loss': float(test_loss), 'test_accuracy': float(acc) / 100,
                             'lr': optimizer.param_groups[0]['lr'], 'grad_scale': float(grad_scale),
                             'seconds': time.time() - began})
-            if old_file != best_before:  # a copy of the new best that a cut-off epoch cannot delete
+            if old_file != best_before:  # a new best: a copy under its epoch, which no later epoch deletes
                 best_epoch = epoch
-                replace(_nns_os.path.join(folder, 'best.pth'), lambda part: _shutil.copyfile(old_file, part))
+                replace(_nns_os.path.join(folder, 'best-{}.pth'.format(epoch)),
+                        lambda part: _shutil.copyfile(old_file, part))
             replace(_nns_os.path.join(folder, 'last.pth'),
                     lambda part: _shutil.copyfile(_nns_os.path.join(args.logdir, 'latest.pth'), part))
             state = {'epoch': epoch + 1, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
@@ -121,8 +126,10 @@ def _nns_epochs():
                      'best_epoch': best_epoch, 'history': history}
             replace(state_file, lambda part: torch.save(state, part))
             progress = {'epochs_done': epoch + 1, 'epochs': args.epochs, 'best_epoch': best_epoch, 'history': history}
-            replace(_nns_os.path.join(folder, 'progress.json'),
-                    lambda part: open(part, 'w').write(_json.dumps(progress)))
+            replace(_nns_os.path.join(folder, 'progress.json'), lambda part: write_text(part, _json.dumps(progress)))
+            for name in _nns_os.listdir(folder):  # copies of earlier bests, superseded once the state is saved
+                if name.startswith('best-') and name != 'best-{}.pth'.format(best_epoch):
+                    _nns_os.remove(_nns_os.path.join(folder, name))
             if not _math.isfinite(history[-1]['train_loss']):
                 logger('noisyneurosim: training loss {} in epoch {}: stopped'.format(history[-1]['train_loss'], epoch))
                 return

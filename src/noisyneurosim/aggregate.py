@@ -57,8 +57,12 @@ def _where(job: str, result: dict) -> dict:
 
 
 def failure_log(row) -> str:
-    """The log that explains a failed point: the estimate's for hardware failures, else inference's."""
-    return row["estimate_log"] if str(row["reason"]).startswith("hardware") else row["inference_log"]
+    """The log that explains a failed point: the estimate's for hardware failures, the training run's logs
+    for training failures, else inference's."""
+    reason = str(row["reason"])
+    if reason.startswith("training failed"):
+        return paths.TRAINING_LOGS.format(train=row["train_id"])
+    return row["estimate_log"] if reason.startswith("hardware") else row["inference_log"]
 
 
 def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]]:

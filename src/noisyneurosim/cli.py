@@ -58,7 +58,8 @@ def _status(ns) -> int:
 
 
 def calibration(runs) -> dict:
-    """A cost table from measured run times: median seconds per test image and per estimate, per model."""
+    """A cost table from measured run times: median seconds per test image, per estimate and per training
+    epoch (meaningful for runs over the whole training set, without training.max_train_images), per model."""
     table = {}
     for model, rows in runs.groupby("model"):
         inference = rows.dropna(subset=["inference_seconds", "accuracy_total"]).drop_duplicates("acc_id")
@@ -72,6 +73,12 @@ def calibration(runs) -> dict:
             )
         if len(estimates):
             entry["cpu_seconds_per_estimate"] = float(estimates["estimate_seconds"].median())
+        if "training_seconds" in rows:  # per whole epoch only where training used the whole training set
+            trained = rows.dropna(subset=["training_seconds", "training_epochs_done"]).drop_duplicates("train_id")
+            if len(trained):
+                entry["gpu_seconds_per_epoch"] = float(
+                    (trained["training_seconds"] / trained["training_epochs_done"]).median()
+                )
         if entry:
             table[model] = {k: float(f"{v:.3g}") for k, v in entry.items()}
     return table

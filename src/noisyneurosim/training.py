@@ -23,7 +23,7 @@ from .neurosim import NOT_TRAINED, dataset_env, shared_folders
 from .paths import TRAINING_CURVE_COLUMNS
 from .process import Interrupted, run, where
 
-STATE = "state"  # in the work folder: resume.pth, progress.json, best.pth, last.pth
+STATE = "state"  # in the work folder: resume.pth, progress.json, best-<epoch>.pth, last.pth
 CHECKPOINTS = ("best", "last")  # train.checkpoint: what inference loads
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
 
@@ -182,14 +182,15 @@ def finish(*, workdir: Path, last_job: dict, record_path: Path, curve_path: Path
         "checkpoints": {},
     }
     history = done["history"]
+    best_epoch = record["best_epoch"]
     if history:
-        best = max(history, key=lambda r: r["test_accuracy"] if math.isfinite(r["test_accuracy"]) else -1)
-        record["best_test_accuracy"] = best["test_accuracy"]
+        record["best_test_accuracy"] = history[best_epoch]["test_accuracy"] if best_epoch is not None else None
         record["last_test_accuracy"] = history[-1]["test_accuracy"]
         record["training_seconds"] = round(sum(r["seconds"] for r in history), 3)
     if record["status"] == "ok":
+        sources = {"best": state / f"best-{best_epoch}.pth", "last": state / "last.pth"}
         for name in CHECKPOINTS:
-            source = state / f"{name}.pth"
+            source = sources[name]
             if source.is_file():
                 target = Path(folder) / f"{name}.pth"
                 shutil.copyfile(source, target.with_suffix(".part"))
