@@ -166,7 +166,10 @@ def run_job(
 
 def _kept(workdir: Path, stop: int) -> str:
     done = progress(workdir)["epochs_done"]
-    return f"{done} epoch(s) completed and kept; rerunning resumes after epoch {done} (this job stops at {stop})"
+    return (
+        f"{done} epoch(s) completed and kept; a rerun resumes with epoch {done} "
+        f"(train.py's numbering; this job stops before epoch {stop})"
+    )
 
 
 def finish(*, workdir: Path, last_job: dict, record_path: Path, curve_path: Path, folder: Path) -> dict:
