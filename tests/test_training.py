@@ -183,6 +183,10 @@ def test_two_word_lengths_train_two_checkpoints_that_inference_loads(make_workfl
     marks = pd.read_csv(figure.with_suffix(".csv"))
     assert len(marks) == 10 and set(marks["wl_weight"]) == {4, 8}
     assert not (wf.workdir / "results/plots/shipped/training").exists()
+    # the summary says which study's numbers come from trained checkpoints, and how the best one was chosen
+    summary = (wf.workdir / "results/summary.md").read_text()
+    assert "Study `trained` uses checkpoints trained by the workflow" in summary
+    assert "the same test set the accuracy here is measured on" in summary and "Study `shipped` uses" not in summary
     # the cost table learns seconds per epoch from the measured training time
     from noisyneurosim.cli import calibration
 

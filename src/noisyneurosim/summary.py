@@ -200,12 +200,31 @@ def _provenance_notes(runs: pd.DataFrame) -> list[str]:
                 f"{rows['reproducibility_detail'].iloc[0]}",
                 "",
             ]
+    if "train_id" in runs:
+        for study, rows in runs[runs["train_id"].notna()].groupby("study", sort=False):
+            choices = sorted({str(c).rsplit("/", 1)[-1] for c in rows["checkpoint"]})
+            lines += [
+                f"Study `{study}` uses checkpoints trained by the workflow (`train:`), not NeuroSim's shipped ones: "
+                f"{rows['train_id'].nunique()} training run(s), loaded at their {' and '.join(choices)} epoch "
+                "(`checkpoint` in runs.csv; learning curves under plots/"
+                f"{study}/training)"
+                + (
+                    "; the best epoch is chosen by test accuracy on the same test set the accuracy here is "
+                    "measured on, which flatters it"
+                    if "best" in choices
+                    else ""
+                )
+                + ".",
+                "",
+            ]
     if "network" in runs:
         corrected = runs[runs["network"] == "corrected"]
         for model, rows in corrected.groupby("model"):
+            changes = list(dict.fromkeys(rows["network_changes"].dropna()))
             lines += [
-                f"{model} ran with upstream's network file corrected from its traces "
-                f"(`neurosim.correct_network`): {rows['network_changes'].iloc[0]}.",
+                f"{model} ran with upstream's network file corrected from its traces (`network_changes` in "
+                "runs.csv; `neurosim.correct_network` for upstream's known errors, a trained classifier's class "
+                f"count always): {' / '.join(changes)}.",
                 "",
             ]
     return lines
