@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import yaml
 
+from .config import EPOCHS_TEXT
 from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
 from .settings import ACCURACY_KEYS, COST_KEYS, SECTION_KEYS
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-
-
-EPOCHS_TEXT = r"^\s*\d+\s*(,\s*\d+\s*)*$"
 
 
 def knob_schema(knob: Knob) -> dict:
@@ -23,7 +21,7 @@ def knob_schema(knob: Knob) -> dict:
             "anyOf": [
                 epoch,
                 {"type": "array", "minItems": 1, "items": epoch},
-                {"type": "string", "pattern": EPOCHS_TEXT},
+                {"type": "string", "pattern": EPOCHS_TEXT.pattern},
             ],
             "description": knob.doc,
         }

@@ -8,9 +8,8 @@ ACCURACY = SWEEP.accuracy_settings()
 SPLITS = SWEEP.splits()  # how each inference run is split into jobs and stopped
 POPULATION = {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()}
 HARDWARE = SWEEP.hardware_settings()
-TRAINING = (
-    SWEEP.training_settings()
-)  # one point per training run; its training knobs are the run's
+# one point per training run (studies with train:); its training knobs are the run's
+TRAINING = SWEEP.training_settings()
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
