@@ -185,7 +185,7 @@ def training_table(sweep: Sweep, base: Path = Path(".")) -> pd.DataFrame:
     for train_id, p in sorted(sweep.training_settings().items()):
         record = read_json(base / paths.TRAINING_RECORD.format(train=train_id)) or {}
         curve_file = base / paths.TRAINING_CURVE.format(train=train_id)
-        curve = pd.read_csv(curve_file) if curve_file.is_file() else pd.DataFrame(columns=paths.TRAINING_CURVE_COLUMNS)
+        curve = pd.read_csv(curve_file) if curve_file.is_file() else pd.DataFrame()
         if curve.empty:  # a run with no completed epoch still gets its row: its status and reason
             curve = pd.DataFrame([dict.fromkeys(paths.TRAINING_CURVE_COLUMNS)])
         curve.insert(0, "train_id", train_id)

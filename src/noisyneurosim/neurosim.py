@@ -48,6 +48,20 @@ def shared_folders(src: Path) -> list[Path]:
     ]
 
 
+def script_command(python: str, script: str, args: dict) -> list[str]:
+    """NeuroSim's Python running one of its scripts with these arguments (an argument list, no shell)."""
+    cmd = shlex.split(python) + [script]
+    for key, value in args.items():
+        cmd += [f"--{key}", str(value)]
+    return cmd
+
+
+def record_not_run(reason: str, *logs: Path) -> None:
+    """The logs of a job that had nothing to run say why."""
+    for log in logs:
+        atomic_write(log, f"not run: {reason}\n")
+
+
 def run_inference(
     *,
     checkout: Path,
@@ -69,14 +83,11 @@ def run_inference(
     not_trained = Path(checkout) / ROOT / NOT_TRAINED
     if not_trained.is_file():
         reason = not_trained.read_text().strip()
-        for log in (stdout_path, stderr_path):
-            atomic_write(log, f"not run: {reason}\n")
+        record_not_run(reason, stdout_path, stderr_path)
         Path(workdir).mkdir(parents=True, exist_ok=True)
         return {"status": "failed", "reason": reason, "where": where(), "first_image": int(first_image)}
     prepare_workdir(checkout, Path(workdir))
-    cmd = shlex.split(python) + ["inference.py"]
-    for key, value in args.items():
-        cmd += [f"--{key}", str(value)]
+    cmd = script_command(python, "inference.py", args)
     env = dataset_env(Path(data_root).resolve(), download=False, synthetic=synthetic)
     for name in ("NNS_MAX_TEST_IMAGES", "NNS_TEST_OFFSET", "NNS_NO_TRACES"):
         env.pop(name, None)

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 import shutil
 import time
 from pathlib import Path
 
 from .adapt import ROOT, TRAINING_ADAPTATIONS, apply_adaptations
 from .files import atomic_write, read_json, write_json
-from .neurosim import NOT_TRAINED, dataset_env, shared_folders
+from .neurosim import NOT_TRAINED, dataset_env, record_not_run, script_command, shared_folders
 from .paths import TRAINING_CURVE_COLUMNS
 from .process import Interrupted, run, where
 
 STATE = "state"  # in the work folder: resume.pth, progress.json, best-<epoch>.pth, last.pth
-CHECKPOINTS = ("best", "last")  # train.checkpoint: what inference loads
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b.*")
 
 
@@ -110,15 +108,13 @@ def run_job(
     progress stays, the job fails, and a rerun (or Snakemake's retries) resumes it."""
     base = {"stop": stop, "epochs": args["epochs"], "where": where()}
     if previous is not None and previous.get("status") != "ok":
-        for log in (stdout_path, stderr_path):
-            atomic_write(log, f"not run: an earlier job of this training run failed: {previous.get('reason')}\n")
+        record_not_run(
+            f"an earlier job of this training run failed: {previous.get('reason')}", stdout_path, stderr_path
+        )
         return {**base, "status": "failed", "reason": previous.get("reason"), "ran": False}
     workdir = Path(workdir).resolve()
     prepare_workdir(checkout, workdir)
-    cmd = shlex.split(python) + ["train.py"]
-    for key, value in args.items():
-        cmd += [f"--{key}", str(value)]
-    cmd += ["--logdir", str(workdir / "log")]
+    cmd = script_command(python, "train.py", {**args, "logdir": workdir / "log"})
     env = dataset_env(Path(data_root).resolve(), download=False, synthetic=synthetic)
     env.update(NNS_TRAIN_STATE=str(state_folder(workdir)), NNS_STOP_EPOCH=str(stop))
     for name, limit in (("NNS_MAX_TRAIN_IMAGES", max_train_images), ("NNS_MAX_TEST_IMAGES", max_test_images)):
@@ -191,9 +187,9 @@ def finish(*, workdir: Path, last_job: dict, record_path: Path, curve_path: Path
         record["last_test_accuracy"] = history[-1]["test_accuracy"]
         record["training_seconds"] = round(sum(r["seconds"] for r in history), 3)
     if record["status"] == "ok":
+        # train.checkpoint: what inference may load
         sources = {"best": state / f"best-{best_epoch}.pth", "last": state / "last.pth"}
-        for name in CHECKPOINTS:
-            source = sources[name]
+        for name, source in sources.items():
             if source.is_file():
                 target = Path(folder) / f"{name}.pth"
                 shutil.copyfile(source, target.with_suffix(".part"))
