@@ -7,7 +7,7 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 sys.path.insert(0, f"{workflow.basedir}/src")
-from noisyneurosim import cluster, paths, pipeline
+from noisyneurosim import cluster, paths, pipeline, reruns, snakemake_api
 
 # The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
 # own rules) and then validated against the JSON schema, before any job exists.
@@ -43,9 +43,20 @@ rule all:
         config=paths.CONFIG_RECORD,
 
 
-# Snakemake waits in silence for a job Slurm will never start; say so while the run waits.
-# First look when the plugin first looks (its init-seconds-before-status-checks), then every minute.
+# Before any job starts: finished GPU work is never redone for a reason that decides nothing
+# (README: what reruns a job). Snakemake waits in silence for a job Slurm will never start; say so
+# while the run waits: first when the plugin first looks (init-seconds-before-status-checks), then
+# every minute.
 onstart:
+    if workflow.is_main_process:
+        PENDING = snakemake_api.pending_jobs(workflow)
+        reruns.refuse_redo(PENDING, GPU_FINGERPRINTS, allow=SETTINGS.allow_gpu_redo)
+        reruns.check_python_before_gpu(
+            PENDING,
+            SETTINGS,
+            rules.fetch_neurosim.output.checkout,
+            workflow.deployment_settings.deployment_method,
+        )
     if workflow.is_main_process and PREFLIGHT.get("on_slurm"):
         cluster.watch_pending(
             ".",

@@ -18,6 +18,29 @@ from .param_patch import UpstreamChanged
 
 ROOT = "Inference_pytorch"
 CORE = f"{ROOT}/NeuroSIM"
+# what the build and the scripts read from every checkout: one missing would fail a job after the GPU
+# work before it was paid, so a checkout is checked for them before any job
+REQUIRED_FILES = (
+    f"{ROOT}/inference.py",
+    f"{ROOT}/models/dataset.py",
+    f"{CORE}/main.cpp",
+    f"{CORE}/makefile",
+    f"{CORE}/Param.cpp",
+)
+# the models whose checkpoint NeuroSim ships in log/ (ResNet18's is downloaded by inference.py)
+SHIPPED_CHECKPOINTS = ("VGG8", "DenseNet40")
+
+
+def missing_files(folder: Path, models=(), shipped=(), training: bool = False) -> list[str]:
+    """The files a run of these models needs that the folder lacks: every model's network file, the
+    shipped checkpoint of those that use it, train.py where a study trains."""
+    need = [
+        *REQUIRED_FILES,
+        *(f"{CORE}/NetWork_{m}.csv" for m in sorted(models)),
+        *(f"{ROOT}/log/{m}.pth" for m in sorted(shipped) if m in SHIPPED_CHECKPOINTS),
+        *([f"{ROOT}/train.py"] if training else []),
+    ]
+    return [name for name in need if not (Path(folder) / name).is_file()]
 
 
 @dataclass(frozen=True)
@@ -304,6 +327,15 @@ def apply_adaptations(checkout: Path, commit: str, table: tuple[Adaptation, ...]
         with open(root / name, "w", newline="") as fh:
             fh.write(text)
     return plan
+
+
+def fingerprint(table: tuple[Adaptation, ...]) -> str:
+    """What a table of adaptations changes, in ten hex digits: part of what decides a GPU job's result
+    (a changed table reruns the jobs that ran with it; its wording, the `why`, does not)."""
+    import hashlib
+
+    text = json.dumps([[a.file, a.anchor, a.replacement, a.minimum] for a in table])
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def write_record(path: Path, commit: str, applied: list[dict]) -> None:

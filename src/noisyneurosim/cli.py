@@ -1,4 +1,4 @@
-"""Command line: python -m noisyneurosim {parse-log,check-traces,plan,check,status,calibrate,schema}."""
+"""Command line: python -m noisyneurosim {parse-log,check-traces,plan,check,status,free-traces,calibrate,schema}."""
 
 from __future__ import annotations
 
@@ -54,6 +54,27 @@ def _status(ns) -> int:
     from .slurm import status_lines
 
     print("\n".join(status_lines(Path(ns.directory))))
+    return 0
+
+
+def _free_traces(ns) -> int:
+    """Delete the kept layer traces of a config's inference runs (or of one study's, where no other study
+    uses the run): the results stay and nothing reruns; a hardware value added afterwards needs the
+    inference again, which a run then refuses without allow_gpu_redo."""
+    sweep = cfg.load(ns.config)
+    accs = {p.acc_id for p in sweep.points}
+    if ns.study:
+        if ns.study not in {p.study for p in sweep.points}:
+            print(f"{ns.config}: no study {ns.study!r}", file=sys.stderr)
+            return 2
+        accs -= {p.acc_id for p in sweep.points if p.study != ns.study}
+    freed = 0
+    for acc in sorted(accs):
+        path = Path(ns.directory) / paths.TRACES.format(acc=acc)
+        if path.is_file():
+            freed += path.stat().st_size
+            path.unlink()
+    print(f"freed {freed / 1e6:.1f} MB of layer traces of {len(accs)} inference run(s) of {ns.config}")
     return 0
 
 
@@ -115,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("config", nargs="?", default="config/sweep.yaml")
         p.add_argument("--directory", default=".", help="the workflow folder holding results/")
         p.set_defaults(func=func)
+    p = sub.add_parser("free-traces", help="delete the kept layer traces once a study is final")
+    p.add_argument("config", nargs="?", default="config/sweep.yaml")
+    p.add_argument("--study", help="only the runs of this study that no other study uses")
+    p.add_argument("--directory", default=".", help="the workflow folder holding results/")
+    p.set_defaults(func=_free_traces)
     p = sub.add_parser("calibrate", help="a cost table for the plan from the run times in a runs.csv")
     p.add_argument("runs_csv", nargs="?", default=paths.RUNS)
     p.set_defaults(func=_calibrate)

@@ -28,6 +28,7 @@ from .knobs import (
     PARAM_NAMES,
     REJECTION_NOTES,
     TEST_IMAGES,
+    TORCH_SEED_LIMIT,
     TRAIN_ARGUMENTS,
     TRAIN_NAMES,
     TRAIN_PREFIX,
@@ -46,6 +47,7 @@ TOP_LEVEL_KEYS = {
     "python": "NeuroSim's own Python environment",
     "datasets": "where datasets are staged",
     "max_test_images": "limit on test images per inference run",
+    "allow_gpu_redo": "let this run redo finished GPU work though nothing that decides it changed",
     "accuracy": "splitting inference runs into jobs; stopping at a stated precision",
     "training": "training jobs: epochs per job, a limit on training images",
     "timeouts": "per-job time limits in seconds",
@@ -424,6 +426,13 @@ def _check_positive_number(where: str, value: Any, problems: list[str], *, integ
         problems.append(f"{where} = {value!r}: must be {kind}")
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """A value for a message, cut with its length: a config error never echoes a huge value."""
+    big = isinstance(value, int) and value.bit_length() > 200  # repr() of a 5000-digit int raises
+    text = f"<an integer of {value.bit_length()} bits>" if big else repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _stable_hash(prefix: str, payload: dict) -> str:
     text = json.dumps(payload, sort_keys=True, default=repr)
     return prefix + hashlib.sha1(text.encode()).hexdigest()[:10]
@@ -467,6 +476,11 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
                 problems.append(f"{where}.{key} = {section[key]!r}: must be true or false")
     _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
+    redo = config.get("allow_gpu_redo", False)
+    if isinstance(redo, str) and redo.lower() in ("true", "false"):  # --config allow_gpu_redo=true gives a string
+        config["allow_gpu_redo"] = redo = redo.lower() == "true"
+    if not isinstance(redo, bool):
+        problems.append(f"allow_gpu_redo = {redo!r}: must be true or false")
     _check_accuracy("accuracy", config.get("accuracy"), problems)
     training = _check_section("training", config.get("training"), set(SECTION_KEYS["training"]), problems)
     for key in SECTION_KEYS["training"]:
@@ -547,7 +561,11 @@ def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dic
     else:
         for i, s in enumerate(seeds):
             if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-                problems.append(f"{where}.seeds[{i}] = {s!r}: seeds are non-negative integers")
+                problems.append(f"{where}.seeds[{i}] = {_short(s)}: seeds are non-negative integers")
+            elif s >= TORCH_SEED_LIMIT:
+                problems.append(
+                    f"{where}.seeds[{i}] = {_short(s)}: above what torch.manual_seed accepts (at most 2**63 - 1)"
+                )
         if len(set(map(repr, seeds))) != len(seeds):
             problems.append(f"{where}.seeds = {seeds!r}: repeated seed")
         seeds = [s for s in seeds if isinstance(s, int) and not isinstance(s, bool)]
@@ -644,6 +662,14 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
                     + (", datasets.synthetic_test_images" if settings.synthetic_test_images else "")
                     + ")"
                 )
+            if split.images_per_job and split.images_per_job < min(knobs["batch_size"], population):
+                key_path = f"{where}.accuracy" if "images_per_job" in (spec.get("accuracy") or {}) else "accuracy"
+                problems.append(
+                    f"{label}: {key_path}.images_per_job = {split.images_per_job}: fewer than batch_size "
+                    f"({knobs['batch_size']}); the first job, which writes the layer traces, would see a smaller "
+                    "first batch than the unsplit run and its hardware estimate would differ. Give images_per_job "
+                    "at least batch_size"
+                )
             for seed in seeds:
                 point = Point.make(study, seed, knobs, swept, run_identity, split)
                 if point.point_id in seen_here:
@@ -651,9 +677,35 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
                     continue
                 seen_here.add(point.point_id)
                 points.append(point)
+    if not problems:
+        _check_plain_folder(settings, points, base, problems)
     if problems:
         raise ConfigError([f"{source}: {p}" for p in problems])
     return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns)
+
+
+def _check_plain_folder(settings: Settings, points: list[Point], base: Path, problems: list[str]) -> None:
+    """A plain folder (not git) as neurosim.path must hold every file the sweep's jobs read, checked now:
+    a missing main.cpp would otherwise fail the build after every inference had run."""
+    from .adapt import missing_files
+
+    if not settings.path:
+        return
+    folder = (base / settings.path).expanduser()
+    if (folder / ".git").exists() or ((folder / "HEAD").is_file() and (folder / "objects").is_dir()):
+        return  # a git checkout or mirror: verified complete at the commit when fetched
+    missing = missing_files(
+        folder,
+        models={p.knobs["model"] for p in points},
+        shipped={p.knobs["model"] for p in points if not p.train_id},
+        training=any(p.train_id for p in points),
+    )
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        problems.append(
+            f"neurosim.path = {_short(settings.path)}: this NeuroSim folder lacks {shown}, which this sweep's "
+            "jobs need; point it at a complete copy"
+        )
 
 
 def test_images_of(knobs: dict, settings: Settings) -> int:

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .adapt import CORE, apply_adaptations, write_record
+from .adapt import CORE, apply_adaptations, missing_files, write_record
 from .param_patch import UpstreamChanged
 
 
@@ -84,6 +84,12 @@ def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None,
     else:
         shutil.copytree(source, checkout, symlinks=True)
         head = commit or "unversioned"
+    missing = missing_files(checkout)
+    if missing:
+        raise FetchError(
+            f"the NeuroSim copy from {source} lacks {', '.join(missing)}, which the build and NeuroSim's scripts "
+            "need; point neurosim.path or neurosim.repo at a complete copy"
+        )
     applied = apply_adaptations(checkout, head)
     check_param_names(checkout, head)
     write_record(dest / "adaptations.json", head, applied)

@@ -35,6 +35,7 @@ TRAIN_IMAGES = {"cifar10": 50000, "cifar100": 50000, "imagenet": 1281167}
 # Knobs whose effect on accuracy exists only in VGG8 + WAGE + inference 1.
 CROSSBAR_ONLY_KNOBS = ("vari", "onoffratio", "cellBit", "subArray", "parallelRead")
 # Names users reach for that are not knobs, and what to use instead.
+TORCH_SEED_LIMIT = 2**63  # torch.manual_seed refuses larger seeds (NeuroSim's scripts seed torch)
 NOT_KNOBS = {"numRowSubArray": "set by subArray", "seed": "use the study's seeds list (training: train.seed)"}
 # Said after a rejected value of these knobs: what NeuroSim itself would do with it.
 REJECTION_NOTES = {"technode": "NeuroSim exits with code 255 and prints nothing for other nodes"}
@@ -321,7 +322,15 @@ _TRAIN_KNOBS = [
         exclusive_minimum=0,
         log_scale=True,
     ),
-    _k("train.seed", TRAIN, "int", 117, "Random seed of training (initial weights, shuffling, rounding).", minimum=0),
+    _k(
+        "train.seed",
+        TRAIN,
+        "int",
+        117,
+        "Random seed of training (initial weights, shuffling, rounding).",
+        minimum=0,
+        maximum=TORCH_SEED_LIMIT - 1,
+    ),
     _k(
         "train.checkpoint",
         TRAIN,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import tarfile
 import time
 from pathlib import Path
 
@@ -127,6 +128,28 @@ def run_inference(
     return result
 
 
+# what NeuroSim's scripts import before anything else; started once before the first GPU job of a run
+PYTHON_PROBE = "import torch, torchvision, numpy"
+
+
+def check_python(python: str, checkout: Path, modules=(), timeout: float = 300) -> str | None:
+    """Start NeuroSim's Python where its scripts run (with python.envmodules loaded, as the jobs load
+    them) and import what they import; None if that works, else what went wrong, in its own words."""
+    import subprocess
+
+    cmd = [*shlex.split(python), "-c", PYTHON_PROBE]
+    if modules:  # the jobs' shell: `module load ...` then the command (Snakemake's env-modules)
+        cmd = ["bash", "-c", f"module load {' '.join(map(shlex.quote, modules))} && exec {shlex.join(cmd)}"]
+    try:
+        proc = subprocess.run(cmd, cwd=Path(checkout) / ROOT, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+        return f"exit code {proc.returncode}: {(lines or [''])[-1][:300]}"
+    return None
+
+
 def dataset_env(root: Path, *, download: bool, synthetic: int) -> dict:
     """What the adapted models/dataset.py reads: where the data is, whether it may download, whether it is synthetic."""
     env = dict(os.environ, NNS_DATA_ROOT=str(root), NNS_IMAGENET_ROOT=str(root / "imagenet"))
@@ -142,6 +165,27 @@ def network_file(checkout: Path, model: str) -> Path:
 
 def trace_command(workdir: Path, model: str) -> Path:
     return Path(workdir) / f"layer_record_{model}" / "trace_command.sh"
+
+
+def pack_traces(workdir: Path, model: str, archive: Path) -> dict:
+    """Keep a run's layer traces (layer_record_<model>/) as a gzip archive (level 1: DenseNet40's 65 MB
+    become about 3.5 MB in a second). An empty archive where the run wrote none (it failed)."""
+    folder = trace_command(workdir, model).parent
+    tmp = archive.with_name(archive.name + ".part")
+    with tarfile.open(tmp, "w:gz", compresslevel=1) as tar:
+        if folder.is_dir():
+            tar.add(folder, arcname=folder.name)
+    os.replace(tmp, archive)
+    raw = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+    return {"traces_bytes": raw, "traces_archive_bytes": archive.stat().st_size}
+
+
+def unpack_traces(archive: Path, workdir: Path) -> None:
+    """The traces as inference wrote them, byte for byte, in a working directory for the core."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(workdir, filter="data")
 
 
 def trace_arguments(workdir: Path, model: str) -> list[str]:
@@ -222,7 +266,7 @@ def stage_dataset(
         synthetic_set.write(dataset, root, synthetic)
     elif dataset == "imagenet" and not (root / "imagenet").is_dir():
         raise RuntimeError(f"ImageNet cannot be downloaded; put it under {root / 'imagenet'}")
-    loader = f"from models import dataset; dataset.get_{dataset}(batch_size=1)"
+    loader = f"{PYTHON_PROBE}; from models import dataset; dataset.get_{dataset}(batch_size=1)"
     code, problem, _ = run(
         shlex.split(python) + ["-c", loader],
         cwd=Path(checkout) / ROOT,

@@ -19,7 +19,9 @@ TRAINING_CHECKOUT_LOG = SOURCE + "/training_checkout.log"
 BASE_BUILD = SOURCE + "/base_build"
 BASE_BUILD_LOG = SOURCE + "/base_build.log"
 BASE_BUILD_JOB_LOG = SOURCE + "/base_build.job.log"
-STAGED = "{data_root}/.staged-{dataset}"
+# a dataset staged (and NeuroSim's Python proven to read it) for this workflow folder; where the data
+# lives (datasets.root) is recorded inside, so moving it restages without touching any result
+STAGED = "resources/staged/{dataset}.txt"
 
 # the sweep as checked and expanded, written when Snakemake parses the workflow
 POINTS = "results/points.json"
@@ -44,7 +46,9 @@ BUILD_RECORD = BUILD + "/build.json"
 # job writes the traces; with a target (accuracy.halfwidth) jobs come in waves, each wave decided under
 # its policy (target, wave size, floor), so another target decides afresh from the same jobs
 ACCURACY = "results/inference/{acc}/accuracy.json"  # pooled over the run's jobs
-TRACES = "results/inference/{acc}/work"
+# the first job's layer traces, kept (gzip) so that a hardware value added later costs no inference
+TRACES = "results/inference/{acc}/traces.tar.gz"
+INFERENCE_WORK = "results/inference/{acc}/work"  # a job's private working directory, removed after it
 FIRST_PART = "results/inference/{acc}/parts/0.json"
 INFERENCE_PART = "results/inference/{acc}/parts/{part}.json"  # part >= 1
 PART_WORK = "results/inference/{acc}/parts/{part}.work"
@@ -54,6 +58,8 @@ POOLED = "results/inference/{acc}/pooled/{policy}.json"
 # one estimate per (accuracy, hardware) pair
 ESTIMATE = "results/estimates/{acc}/{hw}.json"
 NETWORK_USED = "results/estimates/{acc}/{hw}.network.csv"
+ESTIMATE_WORK = "results/estimates/{acc}/{hw}.work"  # the traces unpacked for the core, removed after it
+REPRODUCIBILITY_WORK = "results/reproducibility/{model}.work"
 REPRODUCIBILITY = "results/reproducibility/{model}.json"
 
 # tables, figures, provenance

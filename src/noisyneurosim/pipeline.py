@@ -13,6 +13,7 @@ from .config import Point, Sweep
 from .files import atomic_write
 from .knobs import TRAIN_IMAGES
 from .precision import Split, expected_images, job_seed
+from .reruns import plan_lines
 from .training import job_stops
 
 DEFAULT_CONFIG = "config/sweep.yaml"
@@ -241,6 +242,7 @@ def plan_text(sweep: Sweep) -> str:
             f"(accuracy.prior); the whole test set would take {p['gpu_hours_whole_test_set']:.2f} GPU hours, "
             f"{p['charged_core_hours_whole_test_set']:.1f} core-hours charged"
         )
+    lines += plan_lines(sweep)  # what this folder already holds of the GPU work; the traces' disk use
     lines += quota_lines(p["charged_core_hours"])  # where r_wlm_usage exists (CLAIX)
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)

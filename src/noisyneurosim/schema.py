@@ -72,6 +72,7 @@ def build() -> dict:
                 if section != "timeouts"
             },
             "max_test_images": {"type": ["integer", "null"], "minimum": 1},
+            "allow_gpu_redo": {"type": "boolean"},
             "timeouts": {"type": "object", "additionalProperties": False, "properties": SECTION_KEYS["timeouts"]},
             "cost": {
                 "type": "object",

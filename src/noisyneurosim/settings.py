@@ -9,10 +9,27 @@ from dataclasses import dataclass, field
 # seconds per training epoch on one GPU (the whole training set and the test after it): not measured on
 # a GPU; VGG8 took 5.3 s per epoch of 32 images (+16 tested) on 2 CPU cores here, about 0.15 s per
 # image, and a V100 is assumed 25x faster; DenseNet40's and ResNet18's are guesses. Set yours.
+# megabytes of one run's layer traces as kept (gzip -1): DenseNet40 measured (65 MB raw); VGG8's and
+# ResNet18's are guesses from their layer sizes.
 DEFAULT_COST = {
-    "VGG8": {"gpu_seconds_per_image": 0.3, "cpu_seconds_per_estimate": 200, "gpu_seconds_per_epoch": 300},
-    "DenseNet40": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 60, "gpu_seconds_per_epoch": 400},
-    "ResNet18": {"gpu_seconds_per_image": 0.05, "cpu_seconds_per_estimate": 600, "gpu_seconds_per_epoch": 3600},
+    "VGG8": {
+        "gpu_seconds_per_image": 0.3,
+        "cpu_seconds_per_estimate": 200,
+        "gpu_seconds_per_epoch": 300,
+        "trace_megabytes": 20,
+    },
+    "DenseNet40": {
+        "gpu_seconds_per_image": 0.05,
+        "cpu_seconds_per_estimate": 60,
+        "gpu_seconds_per_epoch": 400,
+        "trace_megabytes": 3.5,
+    },
+    "ResNet18": {
+        "gpu_seconds_per_image": 0.05,
+        "cpu_seconds_per_estimate": 600,
+        "gpu_seconds_per_epoch": 3600,
+        "trace_megabytes": 60,
+    },
 }
 COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 # seconds; each below the cluster time limit of its rule in profiles/slurm (checked when the workflow starts)
@@ -79,6 +96,7 @@ class Settings:
     download: bool = True
     synthetic_test_images: int = 0  # 0: the real dataset
     max_test_images: int | None = None
+    allow_gpu_redo: bool = False  # a run may redo finished GPU work though nothing deciding changed (reruns.py)
     max_train_images: int | None = None  # training images per epoch (None: the whole training set)
     epochs_per_job: int | None = DEFAULT_EPOCHS_PER_JOB  # None: a training run in one job
     accuracy: dict = field(default_factory=dict)  # the config's accuracy section (a study's overrides it)
@@ -115,6 +133,7 @@ class Settings:
             if ds.get("synthetic")
             else 0,
             max_test_images=config.get("max_test_images"),
+            allow_gpu_redo=config.get("allow_gpu_redo", False),
             max_train_images=tr.get("max_train_images"),
             epochs_per_job=tr.get("epochs_per_job", DEFAULT_EPOCHS_PER_JOB),
             accuracy=dict(config.get("accuracy") or {}),

@@ -1,5 +1,5 @@
 # Python helpers and input functions shared by the rules.
-from noisyneurosim import cluster, pipeline, training
+from noisyneurosim import adapt, cluster, pipeline, training
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
@@ -15,6 +15,14 @@ NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
 # the figures each study's axes call for
 PLOTS = pipeline.plot_targets(SWEEP)
+# what the adapted NeuroSim changes: part of what decides a GPU job's result (README: what reruns a job)
+ADAPTATIONS_FINGERPRINT = adapt.fingerprint(adapt.ADAPTATIONS)
+TRAINING_ADAPTATIONS_FINGERPRINT = adapt.fingerprint(adapt.TRAINING_ADAPTATIONS)
+GPU_FINGERPRINTS = {
+    "run_inference": ADAPTATIONS_FINGERPRINT,
+    "run_inference_part": ADAPTATIONS_FINGERPRINT,
+    "train_job": TRAINING_ADAPTATIONS_FINGERPRINT,
+}
 
 
 wildcard_constraints:
@@ -63,16 +71,15 @@ def slurm_preflight(wildcards):
 
 
 def staged_dataset_of(point):
-    return paths.STAGED.format(
-        data_root=SETTINGS.data_root, dataset=point.knobs["dataset"]
-    )
+    """ancient(): restaging (data moved, another interpreter) reruns no job that reads the data."""
+    return ancient(paths.STAGED.format(dataset=point.knobs["dataset"]))
 
 
 def training_job_inputs(wildcards):
     """The checkout and dataset, and the run's previous job: each job resumes where it stopped."""
     point = TRAINING[wildcards.train]
     inputs = {
-        "checkout": rules.adapt_for_training.output.checkout,
+        "checkout": ancient(rules.adapt_for_training.output.checkout),
         "dataset": staged_dataset_of(point),
     }
     previous = training.previous_stop(
@@ -101,8 +108,8 @@ def last_training_job(wildcards):
 def inference_inputs(wildcards):
     """The checkout and dataset; for a trained checkpoint, the view of the checkout that has it."""
     point = ACCURACY[wildcards.acc]
-    checkout = rules.fetch_neurosim.output.checkout
-    if point.train_id:
+    checkout = ancient(rules.fetch_neurosim.output.checkout)
+    if point.train_id:  # a retrained checkpoint decides the result: not ancient
         checkout = paths.TRAINED_CHECKOUT.format(
             train=point.train_id, choice=point.knobs["train.checkpoint"]
         )

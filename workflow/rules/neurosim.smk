@@ -1,4 +1,6 @@
 # Fetch NeuroSim at the pinned commit, stage datasets, build the C++ core.
+# Params hold only what decides a result (README: what reruns a job); where things are and how long
+# a job may take are read from the config by the scripts, so editing them reruns nothing.
 
 
 localrules:
@@ -20,19 +22,20 @@ rule fetch_neurosim:
     conda:
         "../envs/workflow.yaml"
     params:
-        repo=SETTINGS.repo,
         commit=SETTINGS.commit,
-        path=SETTINGS.path,
+        adaptations=ADAPTATIONS_FINGERPRINT,
     script:
         "../scripts/fetch_neurosim.py"
 
 
 rule stage_dataset:
-    # Downloads (or generates, with datasets.synthetic) once, here, so that no compute job ever downloads.
+    # Downloads (or generates, with datasets.synthetic) once, here, so that no compute job ever downloads,
+    # and proves that NeuroSim's Python starts and reads it. Cheap: it reruns when the data or the
+    # interpreter moves; the jobs that read the data take it as ancient(), so they do not.
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
+        checkout=ancient(rules.fetch_neurosim.output.checkout),
     output:
-        flag=paths.STAGED.format(data_root=SETTINGS.data_root, dataset="{dataset}"),
+        flag=paths.STAGED,
     log:
         stdout=paths.STAGE_STDOUT,
         stderr=paths.STAGE_STDERR,
@@ -43,6 +46,7 @@ rule stage_dataset:
         *NEUROSIM_MODULES,
     params:
         python=SETTINGS.python_command,
+        root=SETTINGS.data_root,
         download=SETTINGS.download,
         synthetic=SETTINGS.synthetic_test_images,
     script:
@@ -52,7 +56,7 @@ rule stage_dataset:
 rule build_base:
     # The unmodified core, compiled once; every hardware setting relinks against its objects.
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
+        checkout=ancient(rules.fetch_neurosim.output.checkout),
     output:
         base=directory(paths.BASE_BUILD.format(commit=SETTINGS.commit)),
     log:
@@ -61,8 +65,6 @@ rule build_base:
     conda:
         "../envs/workflow.yaml"
     threads: 2
-    params:
-        timeout=SETTINGS.timeouts["build"],
     script:
         "../scripts/build_base.py"
 
@@ -88,6 +90,5 @@ rule build_hardware:
     params:
         values=param_values,
         commit=SETTINGS.commit,
-        timeout=SETTINGS.timeouts["build"],
     script:
         "../scripts/build_hardware.py"

@@ -10,13 +10,16 @@ localrules:
     current_accuracy,
 
 
+# GPU work is paid once: its params are only what decides its result (its id says the same), and the
+# checkout and dataset are ancient(): refetching or restaging them reruns no GPU job.
 rule run_inference:
     input:
         unpack(inference_inputs),
     output:
         first=paths.FIRST_PART,
-        # the layer traces; deleted once no estimate needs them
-        traces=temp(directory(paths.TRACES)),
+        # the layer traces, kept: a hardware value added later needs no new inference
+        traces=paths.TRACES,
+        work=temp(directory(paths.INFERENCE_WORK)),
     log:
         stdout=paths.INFERENCE_STDOUT,
         stderr=paths.INFERENCE_STDERR,
@@ -25,12 +28,12 @@ rule run_inference:
         NEUROSIM_CONDA
     envmodules:
         *NEUROSIM_MODULES,
+    resources:
+        gpu=1,
     params:
         job=inference_job,
-        python=SETTINGS.python_command,
-        data_root=SETTINGS.data_root,
         synthetic=SETTINGS.synthetic_test_images,
-        timeout=SETTINGS.timeouts["inference"],
+        adaptations=ADAPTATIONS_FINGERPRINT,
     script:
         "../scripts/run_inference.py"
 
@@ -39,7 +42,7 @@ rule run_inference:
 use rule run_inference as run_inference_part with:
     output:
         first=paths.INFERENCE_PART,
-        traces=temp(directory(paths.PART_WORK)),
+        work=temp(directory(paths.PART_WORK)),
     log:
         stdout=paths.INFERENCE_PART_STDOUT,
         stderr=paths.INFERENCE_PART_STDERR,
@@ -102,11 +105,12 @@ rule run_estimate:
         traces=paths.TRACES,
         main=paths.BUILD_MAIN,
         # upstream's network file is read from here, checked against the traces
-        checkout=rules.fetch_neurosim.output.checkout,
+        checkout=ancient(rules.fetch_neurosim.output.checkout),
     output:
         estimate=paths.ESTIMATE,
         # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)
         network=paths.NETWORK_USED,
+        work=temp(directory(paths.ESTIMATE_WORK)),
     log:
         stdout=paths.ESTIMATE_STDOUT,
         stderr=paths.ESTIMATE_STDERR,
@@ -116,7 +120,6 @@ rule run_estimate:
     params:
         model=model_of,
         correct_network=SETTINGS.correct_network,
-        timeout=SETTINGS.timeouts["estimate"],
     script:
         "../scripts/run_estimate.py"
 
@@ -126,6 +129,7 @@ rule check_reproducible:
         unpack(reproducibility_inputs),
     output:
         check=paths.REPRODUCIBILITY,
+        work=temp(directory(paths.REPRODUCIBILITY_WORK)),
     log:
         stdout=paths.REPRODUCIBILITY_STDOUT,
         stderr=paths.REPRODUCIBILITY_STDERR,
@@ -134,6 +138,5 @@ rule check_reproducible:
         "../envs/workflow.yaml"
     params:
         pair=reproducibility_pair,
-        timeout=SETTINGS.timeouts["estimate"],
     script:
         "../scripts/check_reproducible.py"

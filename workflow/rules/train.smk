@@ -12,8 +12,8 @@ localrules:
 rule adapt_for_training:
     # A copy of the adapted checkout with the training adaptations: the shipped-checkpoint chain never sees them.
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
-        adaptations=rules.fetch_neurosim.output.adaptations,
+        checkout=ancient(rules.fetch_neurosim.output.checkout),
+        adaptations=ancient(rules.fetch_neurosim.output.adaptations),
     output:
         checkout=directory(paths.TRAINING_CHECKOUT.format(commit=SETTINGS.commit)),
         adaptations=report(
@@ -42,15 +42,14 @@ rule train_job:
         NEUROSIM_CONDA
     envmodules:
         *NEUROSIM_MODULES,
+    resources:
+        gpu=1,
     params:
         args=training_args,
-        workdir=training_workdir,
-        python=SETTINGS.python_command,
-        data_root=SETTINGS.data_root,
         synthetic=SETTINGS.synthetic_test_images,
         max_train_images=SETTINGS.max_train_images,
         max_test_images=SETTINGS.max_test_images,
-        timeout=SETTINGS.timeouts["training"],
+        adaptations=TRAINING_ADAPTATIONS_FINGERPRINT,
     script:
         "../scripts/train_job.py"
 
@@ -77,7 +76,7 @@ rule finish_training:
 rule trained_checkout:
     input:
         record=paths.TRAINING_RECORD,
-        checkout=rules.adapt_for_training.output.checkout,
+        checkout=ancient(rules.adapt_for_training.output.checkout),
     output:
         checkout=directory(paths.TRAINED_CHECKOUT),
     log:

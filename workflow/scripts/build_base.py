@@ -4,6 +4,7 @@ setup(snakemake)
 from pathlib import Path
 
 from noisyneurosim.build import build_base
+from noisyneurosim.settings import Settings
 
 with open(snakemake.log.make, "a") as make_log:
     build_base(
@@ -11,5 +12,5 @@ with open(snakemake.log.make, "a") as make_log:
         Path(snakemake.output.base),
         jobs=snakemake.threads,
         log=make_log,
-        timeout=snakemake.params.timeout,
+        timeout=Settings.from_config(snakemake.config).timeouts["build"],
     )

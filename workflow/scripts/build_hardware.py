@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from noisyneurosim.build import build_hardware
+from noisyneurosim.settings import Settings
 
 with open(snakemake.log.make, "a") as make_log:
     build_hardware(
@@ -14,5 +15,5 @@ with open(snakemake.log.make, "a") as make_log:
         commit=snakemake.params.commit,
         jobs=snakemake.threads,
         log=make_log,
-        timeout=snakemake.params.timeout,
+        timeout=Settings.from_config(snakemake.config).timeouts["build"],
     )

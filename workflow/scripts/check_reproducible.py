@@ -4,9 +4,13 @@ setup(snakemake)
 from pathlib import Path
 
 from noisyneurosim.files import write_json
+from noisyneurosim.neurosim import unpack_traces
 from noisyneurosim.reproducibility import check
+from noisyneurosim.settings import Settings
 
 acc_id, hw_id = snakemake.params.pair
+workdir = Path(snakemake.output.work)
+unpack_traces(Path(snakemake.input.traces), workdir)
 write_json(
     Path(snakemake.output.check),
     check(
@@ -16,8 +20,8 @@ write_json(
         estimate=Path(snakemake.input.estimate),
         network=Path(snakemake.input.network),
         build=Path(snakemake.input.main).parent,
-        workdir=Path(snakemake.input.traces),
-        timeout=snakemake.params.timeout,
+        workdir=workdir,
+        timeout=Settings.from_config(snakemake.config).timeouts["estimate"],
         stdout_path=Path(snakemake.log.stdout),
         stderr_path=Path(snakemake.log.stderr),
     ),

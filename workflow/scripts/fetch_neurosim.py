@@ -4,13 +4,15 @@ log = setup(snakemake)
 from pathlib import Path
 
 from noisyneurosim.fetch import fetch
+from noisyneurosim.settings import Settings
 
-params = snakemake.params
+# where it comes from is the config's (another clone of the same commit reruns nothing); the commit is a param
+settings = Settings.from_config(snakemake.config)
 commit = fetch(
     Path(snakemake.output.adaptations).parent,
-    repo=params.repo,
-    commit=None if params.commit == "local" else params.commit,
-    path=params.path,
+    repo=settings.repo,
+    commit=None if snakemake.params.commit == "local" else snakemake.params.commit,
+    path=settings.path,
     log=log,
 )
 log.info("NeuroSim %s fetched and adapted", commit)

@@ -5,11 +5,14 @@ import json
 from pathlib import Path
 
 from noisyneurosim.files import write_json
-from noisyneurosim.neurosim import network_file, run_estimate
+from noisyneurosim.neurosim import network_file, run_estimate, unpack_traces
 from noisyneurosim.process import where
+from noisyneurosim.settings import Settings
 
 accuracy = json.loads(Path(snakemake.input.first).read_text())  # the first job: traces written?
 network = Path(snakemake.output.network)
+workdir = Path(snakemake.output.work)
+workdir.mkdir(parents=True, exist_ok=True)
 if accuracy["status"] != "ok":
     result = {
         "status": "failed",
@@ -22,14 +25,15 @@ if accuracy["status"] != "ok":
     Path(snakemake.log.stderr).write_text("not run: " + result["reason"] + "\n")
     network.write_text("")
 else:
+    unpack_traces(Path(snakemake.input.traces), workdir)
     result = run_estimate(
         build=Path(snakemake.input.main).parent,
-        workdir=Path(snakemake.input.traces),
+        workdir=workdir,
         model=snakemake.params.model,
         network_file=network_file(Path(snakemake.input.checkout), snakemake.params.model),
         correct_network=snakemake.params.correct_network,
         network_path=network,
-        timeout=snakemake.params.timeout,
+        timeout=Settings.from_config(snakemake.config).timeouts["estimate"],
         stdout_path=Path(snakemake.log.stdout),
         stderr_path=Path(snakemake.log.stderr),
     )

@@ -5,23 +5,30 @@ import json
 from pathlib import Path
 
 from noisyneurosim.files import write_json
-from noisyneurosim.neurosim import run_inference
+from noisyneurosim.neurosim import pack_traces, run_inference
+from noisyneurosim.settings import Settings
 
 job = snakemake.params.job
 args = json.loads(job["args"])
+settings = Settings.from_config(snakemake.config)  # the interpreter, the data's folder, the time limit
+workdir = Path(snakemake.output.work)
 result = run_inference(
     checkout=Path(snakemake.input.checkout),
-    workdir=Path(snakemake.output.traces),
+    workdir=workdir,
     args=args,
-    python=snakemake.params.python,
-    data_root=snakemake.params.data_root,
+    python=settings.python_command,
+    data_root=settings.data_root,
     synthetic=snakemake.params.synthetic,
     max_test_images=job["images"],
     first_image=job["first_image"],
     traces=job["traces"],
-    timeout=snakemake.params.timeout,
+    timeout=settings.timeouts["inference"],
     stdout_path=Path(snakemake.log.stdout),
     stderr_path=Path(snakemake.log.stderr),
 )
+result["adaptations"] = snakemake.params.adaptations
+if job["traces"]:
+    # kept for every estimate to come, also one for a hardware value added after this run
+    result["traces"] = pack_traces(workdir, args["model"], Path(snakemake.output.traces))
 # A NeuroSim failure is a result (recorded with its reason), not a job failure.
 write_json(Path(snakemake.output.first), {"args": args, "part": int(snakemake.wildcards.get("part", 0)), **result})

@@ -8,7 +8,7 @@ from noisyneurosim.neurosim import stage_dataset
 stage_dataset(
     checkout=Path(snakemake.input.checkout),
     dataset=snakemake.wildcards.dataset,
-    root=Path(snakemake.output.flag).parent,
+    root=Path(snakemake.params.root),
     python=snakemake.params.python,
     download=snakemake.params.download,
     synthetic=snakemake.params.synthetic,

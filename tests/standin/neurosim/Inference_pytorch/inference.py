@@ -46,6 +46,7 @@ parser.add_argument('--detect', type=int, default=0)
 parser.add_argument('--target', type=float, default=0)
 current_time = datetime.now().strftime('%Y_%m_%d_%H_%M_%S')
 args = parser.parse_args()
+torch.manual_seed(args.seed)  # as upstream seeds (torch refuses seeds outside 64-bit signed range)
 
 os.makedirs(args.logdir, exist_ok=True)
 log = logging.getLogger('standin')
@@ -82,6 +83,7 @@ if args.parallelRead < args.subArray and args.cellBit > 1:
 
 correct = 0
 for i, (data, target) in enumerate(test_loader):
+    modelCF.batch_seen = len(target)  # stand-in: like upstream's batch-wide scaling, the batch shapes the traces
     if i==0:
         hook_handle_list = hook.hardware_evaluation(modelCF,args.wl_weight,args.wl_activate,args.subArray,args.parallelRead,args.model,args.mode)
     # Test hook of the stand-in: die as if killed from outside when this image comes (a job lost)

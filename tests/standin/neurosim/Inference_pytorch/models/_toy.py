@@ -72,7 +72,7 @@ class ToyModel:
         """
         cin, k, cout = self.layers[layer]
         rows, cols = cin * k * k, cout
-        rng = random.Random(repr(sorted(vars(self.args).items())) + str(layer))
+        rng = random.Random(repr(sorted(vars(self.args).items())) + str(layer) + str(getattr(self, 'batch_seen', None)))
         weights = [[round(rng.uniform(-1, 1), 5) for _ in range(cols)] for _ in range(rows)]
         bits = [[1 if rng.random() < 0.2 + 0.5 * self.args.vari else 0 for _ in range(wl_activate)] for _ in range(rows)]
         return weights, bits

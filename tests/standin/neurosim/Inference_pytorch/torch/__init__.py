@@ -37,6 +37,8 @@ class cuda:
 
 
 def manual_seed(seed):
+    if not -2**63 <= int(seed) < 2**63:  # as torch: RuntimeError: Overflow when unpacking long
+        raise RuntimeError('Overflow when unpacking long')
     _rng.seed(seed)
 
 

@@ -1,0 +1,151 @@
+"""GPU work is paid once: what a run will do on the GPU, and the guard against redoing finished work.
+
+What decides a GPU job's result is in its params and its id (the knobs, the test images, the
+NeuroSim commit, the adaptations' fingerprint, the checkpoint); time limits, interpreter paths and
+folder locations are read from the config at run time, and the checkout and dataset are inputs
+taken as ancient(). So Snakemake reruns a finished GPU job only when one of those changed. Should
+it decide otherwise (a results folder from an older version, `--workflow-profile none`, traces freed
+before a new hardware value needs them), `refuse_redo` stops the run before any job starts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config as cfg
+from . import paths
+from .training import job_stops
+
+# the rules whose jobs run on a GPU (profiles/slurm gives them one)
+GPU_RULES = ("run_inference", "run_inference_part", "train_job")
+# the config key that lets a run redo finished GPU work anyway
+ALLOW_KEY = "allow_gpu_redo"
+FREE_TRACES = "python -m noisyneurosim free-traces"
+REDO_LIST = ".snakemake/noisyneurosim/gpu-redo.txt"  # the result files of the jobs a refused run would redo
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A job Snakemake is about to run: its rule, its outputs and Snakemake's reason."""
+
+    rule: str
+    outputs: tuple[str, ...]
+    reason: str
+
+
+def gpu_results(sweep) -> dict[str, list[str]]:
+    """The result file of every GPU job the sweep may need, by kind (a run with a target may stop early)."""
+    splits = sweep.splits()
+    inference = [
+        paths.part_file(acc, part)
+        for acc, point in sweep.accuracy_settings().items()
+        for part in range(splits[acc].jobs(cfg.test_images(point, sweep.settings)))
+    ]
+    training = [
+        paths.TRAINING_JOB.format(train=t, stop=stop)
+        for t, point in sweep.training_settings().items()
+        for stop in job_stops(point.knobs["train.epochs"], sweep.settings.epochs_per_job)
+    ]
+    return {"inference": inference, "training": training}
+
+
+def trace_archives(sweep) -> list[str]:
+    return sorted({paths.TRACES.format(acc=acc) for acc in sweep.accuracy_settings()})
+
+
+def plan_lines(sweep, directory: Path = Path(".")) -> list[str]:
+    """What this folder already holds of the sweep's GPU work, what is left, and the traces' disk use."""
+    directory = Path(directory)
+    lines = []
+    for kind, results in gpu_results(sweep).items():
+        if not results:
+            continue
+        done = sum((directory / r).is_file() for r in results)
+        lines.append(
+            f"  GPU jobs ({kind}): {done} finished and kept, {len(results) - done} to run"
+            + (" at most" if kind == "inference" and any(s.halfwidth for s in sweep.splits().values()) else "")
+        )
+    archives = trace_archives(sweep)
+    kept = [directory / a for a in archives if (directory / a).is_file()]
+    have = sum(a.stat().st_size for a in kept) / 1e6
+    cost = sweep.settings.cost
+    expected = sum(cost[p.knobs["model"]]["trace_megabytes"] for p in sweep.accuracy_settings().values())
+    lines.append(
+        f"  layer traces kept for hardware values added later: {len(kept)} of {len(archives)} runs, "
+        f"{have:.1f} MB now, about {expected:.0f} MB in all (cost.<model>.trace_megabytes); "
+        f"free them once a study is final: {FREE_TRACES} CONFIG"
+    )
+    return lines
+
+
+def check_python_before_gpu(pending: list[Pending], settings, checkout: Path, deployment) -> None:
+    """NeuroSim's Python is started once, before the first GPU job of this run (also when the dataset
+    was staged long ago): a broken interpreter must not cost a queue wait and a GPU allocation.
+    With conda, Snakemake makes the environment: the staging job checks it instead."""
+    from snakemake.exceptions import WorkflowError
+
+    from .neurosim import check_python
+
+    names = {getattr(m, "name", str(m)).lower() for m in deployment}
+    if "conda" in names or not Path(checkout).is_dir() or not any(job.rule in GPU_RULES for job in pending):
+        return
+    problem = check_python(
+        settings.python_command,
+        checkout,
+        settings.envmodules if "env-modules" in names or "env_modules" in names else (),
+    )
+    if problem:
+        raise WorkflowError(
+            f"NoisyNeuroSIM: python.command = {settings.python_command!r} cannot run NeuroSim's scripts "
+            f"(import torch, torchvision, numpy: {problem}); nothing was started. Fix python.command "
+            "(or python.envmodules) in the config."
+        )
+
+
+def recorded_adaptations(result: Path) -> str | None:
+    try:
+        return json.loads(Path(result).read_text()).get("adaptations")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def redone(pending: list[Pending], fingerprints: dict[str, str]) -> tuple[list[Pending], list[Pending]]:
+    """The pending GPU jobs whose result exists: (redone because the adaptations changed, redone for a
+    reason that decides nothing). `fingerprints` maps each GPU rule to its adaptations' fingerprint."""
+    deciding, not_deciding = [], []
+    for job in pending:
+        if job.rule not in GPU_RULES or not job.outputs or not Path(job.outputs[0]).is_file():
+            continue  # not GPU work, or never finished: nothing is paid twice
+        was = recorded_adaptations(Path(job.outputs[0]))
+        (deciding if was is not None and was != fingerprints.get(job.rule) else not_deciding).append(job)
+    return deciding, not_deciding
+
+
+def refuse_redo(pending: list[Pending], fingerprints: dict[str, str], allow: bool) -> str | None:
+    """Raise (naming every job, its reason and both ways on) when finished GPU work would be redone for
+    a reason that decides nothing; return a line on what is redone for a deciding reason, if any."""
+    from snakemake.exceptions import WorkflowError
+
+    deciding, not_deciding = redone(pending, fingerprints)
+    note = (
+        f"NoisyNeuroSIM: {len(deciding)} finished GPU job(s) rerun because NeuroSim's adaptations changed"
+        if deciding
+        else None
+    )
+    if not not_deciding or allow:
+        return note
+    shown = "\n".join(f"  {job.rule} {job.outputs[0]}: {job.reason}" for job in not_deciding[:10])
+    more = f"\n  ... and {len(not_deciding) - 10} more" if len(not_deciding) > 10 else ""
+    listing = Path(REDO_LIST)  # Snakemake's own folder: nothing under results/ is written outside a job
+    listing.parent.mkdir(parents=True, exist_ok=True)
+    listing.write_text("".join(f"{job.outputs[0]}\n" for job in not_deciding))
+    raise WorkflowError(
+        f"NoisyNeuroSIM: this run would redo {len(not_deciding)} finished GPU job(s), though nothing that decides "
+        f"their results changed (knobs, test images, NeuroSim commit, adaptations, checkpoint):\n{shown}{more}\n"
+        "Nothing was started. To keep their results (Snakemake then forgets what it recorded of them):\n"
+        f"  snakemake --cleanup-metadata $(cat {REDO_LIST})\n"
+        f"To redo them anyway (for traces freed with {FREE_TRACES}, that is the only way):\n"
+        f"  add --config {ALLOW_KEY}=true"
+    )
