@@ -51,9 +51,9 @@ onstart:
     if workflow.is_main_process:
         PENDING = snakemake_api.pending_jobs(workflow)
         reruns.refuse_redo(PENDING, GPU_FINGERPRINTS, allow=SETTINGS.allow_gpu_redo)
-        reruns.check_python_before_gpu(
+        reruns.stage_before_gpu(
             PENDING,
-            SETTINGS,
+            SWEEP,
             rules.fetch_neurosim.output.checkout,
             workflow.deployment_settings.deployment_method,
         )

@@ -10,6 +10,7 @@ import pytest
 from conftest import PROJECT
 
 from noisyneurosim.network import NetworkMismatch, resolve
+from noisyneurosim.neurosim import unpack_traces
 
 DENSENET = {"model": "DenseNet40", "subArray": 64, "parallelRead": 64}
 
@@ -91,8 +92,9 @@ def test_stand_in_core_is_not_deterministic_on_upstream_densenet_file(make_workf
     """The stand-in has upstream's bug: its DenseNet40 file disagrees with its traces, and run as it is,
     its core gives different numbers from run to run. This is what the correction and the guard are for."""
     wf = make_workflow({"d": {"seeds": [1]}}, defaults=DENSENET)
-    wf.run("--notemp")  # keep the traces
-    folder = next((wf.workdir / "results/inference").iterdir()) / "work"
+    wf.run()
+    folder = wf.workdir / "traces"  # the kept traces, unpacked as the estimate unpacks them
+    unpack_traces(next((wf.workdir / "results/inference").iterdir()) / "traces.tar.gz", folder)
     build = next((wf.workdir / "results/builds").iterdir())
     upstream = next((wf.workdir / "resources/neurosim").iterdir()) / "checkout/Inference_pytorch/NeuroSIM"
     argv = (folder / "layer_record_DenseNet40/trace_command.sh").read_text().split()[2:]

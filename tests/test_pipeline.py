@@ -7,6 +7,7 @@ they wrote reached NeuroSim and came back as numbers, or a reason.
 import json
 import math
 import re
+import tarfile
 
 import pytest
 from runner import ran, row
@@ -95,8 +96,11 @@ def test_two_hardware_settings_share_one_inference_run(make_workflow):
     assert len(list((wf.workdir / "results/estimates" / runs["acc_id"][0]).glob("*.json"))) == 2
     # the SAR ADC costs less ADC energy in the stand-in, so the two rows really differ
     assert row(runs, SARADC=True)["adc_energy_pj"] < row(runs, SARADC=False)["adc_energy_pj"]
-    # traces are deleted once no estimate needs them
-    assert not (wf.workdir / "results/inference" / runs["acc_id"][0] / "work").exists()
+    # the working folder is removed; the traces are kept, compressed, for hardware values added later
+    run_folder = wf.workdir / "results/inference" / runs["acc_id"][0]
+    assert not (run_folder / "work").exists()
+    with tarfile.open(run_folder / "traces.tar.gz") as tar:
+        assert "layer_record_VGG8/trace_command.sh" in tar.getnames()
 
 
 def test_simulator_failures_become_failed_rows_and_others_finish(make_workflow):

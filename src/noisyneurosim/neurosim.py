@@ -128,26 +128,17 @@ def run_inference(
     return result
 
 
-# what NeuroSim's scripts import before anything else; started once before the first GPU job of a run
+# what NeuroSim's scripts import before anything else
 PYTHON_PROBE = "import torch, torchvision, numpy"
 
 
-def check_python(python: str, checkout: Path, modules=(), timeout: float = 300) -> str | None:
-    """Start NeuroSim's Python where its scripts run (with python.envmodules loaded, as the jobs load
-    them) and import what they import; None if that works, else what went wrong, in its own words."""
-    import subprocess
-
-    cmd = [*shlex.split(python), "-c", PYTHON_PROBE]
-    if modules:  # the jobs' shell: `module load ...` then the command (Snakemake's env-modules)
-        cmd = ["bash", "-c", f"module load {' '.join(map(shlex.quote, modules))} && exec {shlex.join(cmd)}"]
-    try:
-        proc = subprocess.run(cmd, cwd=Path(checkout) / ROOT, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    if proc.returncode != 0:
-        lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
-        return f"exit code {proc.returncode}: {(lines or [''])[-1][:300]}"
-    return None
+def python_argv(python: str, modules=()) -> list[str]:
+    """NeuroSim's Python as an argument list; with environment modules, loaded first as the jobs load
+    them (Snakemake's env-modules: `module load ...` in bash, then the command)."""
+    cmd = shlex.split(python)
+    if not modules:
+        return cmd
+    return ["bash", "-c", f'module load {" ".join(map(shlex.quote, modules))} && exec {shlex.join(cmd)} "$@"', "--"]
 
 
 def dataset_env(root: Path, *, download: bool, synthetic: int) -> dict:
@@ -255,6 +246,7 @@ def stage_dataset(
     flag: Path,
     stdout_path: Path,
     stderr_path: Path,
+    modules=(),
 ) -> None:
     """Make the dataset present under root (downloaded, or generated when synthetic), then prove that
     NeuroSim's own loader reads it; then write the flag."""
@@ -268,7 +260,7 @@ def stage_dataset(
         raise RuntimeError(f"ImageNet cannot be downloaded; put it under {root / 'imagenet'}")
     loader = f"{PYTHON_PROBE}; from models import dataset; dataset.get_{dataset}(batch_size=1)"
     code, problem, _ = run(
-        shlex.split(python) + ["-c", loader],
+        python_argv(python, modules) + ["-c", loader],
         cwd=Path(checkout) / ROOT,
         env=dataset_env(root, download=download, synthetic=synthetic),
         timeout=None,

@@ -80,28 +80,43 @@ def plan_lines(sweep, directory: Path = Path(".")) -> list[str]:
     return lines
 
 
-def check_python_before_gpu(pending: list[Pending], settings, checkout: Path, deployment) -> None:
-    """NeuroSim's Python is started once, before the first GPU job of this run (also when the dataset
-    was staged long ago): a broken interpreter must not cost a queue wait and a GPU allocation.
-    With conda, Snakemake makes the environment: the staging job checks it instead."""
+def stage_before_gpu(pending: list[Pending], sweep, checkout: Path, deployment) -> None:
+    """Before the first GPU job of this run, NeuroSim's Python is started and reads each dataset where the
+    config now says it lives (staging it there if needed): a moved folder or a broken interpreter is
+    found here, not after a queue wait on the GPU partition. Not on the first run (no checkout yet: the
+    staging job does it) nor with conda (Snakemake makes that environment: the staging job checks it)."""
     from snakemake.exceptions import WorkflowError
 
-    from .neurosim import check_python
+    from .neurosim import stage_dataset
 
-    names = {getattr(m, "name", str(m)).lower() for m in deployment}
+    names = {getattr(m, "name", str(m)).lower().replace("_", "-") for m in deployment}
     if "conda" in names or not Path(checkout).is_dir() or not any(job.rule in GPU_RULES for job in pending):
         return
-    problem = check_python(
-        settings.python_command,
-        checkout,
-        settings.envmodules if "env-modules" in names or "env_modules" in names else (),
-    )
-    if problem:
-        raise WorkflowError(
-            f"NoisyNeuroSIM: python.command = {settings.python_command!r} cannot run NeuroSim's scripts "
-            f"(import torch, torchvision, numpy: {problem}); nothing was started. Fix python.command "
-            "(or python.envmodules) in the config."
-        )
+    settings = sweep.settings
+    logs = Path(".snakemake/noisyneurosim")  # Snakemake's own folder: nothing under results/ outside a job
+    logs.mkdir(parents=True, exist_ok=True)
+    for dataset in sorted({p.knobs["dataset"] for p in sweep.points}):
+        flag = logs / f"staged-{dataset}.txt"
+        try:
+            stage_dataset(
+                checkout=Path(checkout),
+                dataset=dataset,
+                root=Path(settings.data_root),
+                python=settings.python_command,
+                download=settings.download,
+                synthetic=settings.synthetic_test_images,
+                flag=flag,
+                stdout_path=logs / f"stage-{dataset}.stdout",
+                stderr_path=logs / f"stage-{dataset}.stderr",
+                modules=settings.envmodules if "env-modules" in names else (),
+            )
+        except RuntimeError as exc:
+            err = [line for line in (logs / f"stage-{dataset}.stderr").read_text(errors="replace").splitlines() if line]
+            raise WorkflowError(
+                f"NoisyNeuroSIM: before any GPU job, python.command = {settings.python_command!r} could not read "
+                f"{dataset} under datasets.root ({settings.data_root}): {(err or [str(exc)])[-1][:300]}; nothing "
+                "was started. Fix python.command (or python.envmodules) or datasets.root in the config."
+            ) from None
 
 
 def recorded_adaptations(result: Path) -> str | None:

@@ -71,15 +71,14 @@ def slurm_preflight(wildcards):
 
 
 def staged_dataset_of(point):
-    """ancient(): restaging (data moved, another interpreter) reruns no job that reads the data."""
-    return ancient(paths.STAGED.format(dataset=point.knobs["dataset"]))
+    return paths.STAGED.format(dataset=point.knobs["dataset"])
 
 
 def training_job_inputs(wildcards):
     """The checkout and dataset, and the run's previous job: each job resumes where it stopped."""
     point = TRAINING[wildcards.train]
     inputs = {
-        "checkout": ancient(rules.adapt_for_training.output.checkout),
+        "checkout": rules.adapt_for_training.output.checkout,
         "dataset": staged_dataset_of(point),
     }
     previous = training.previous_stop(
@@ -108,8 +107,8 @@ def last_training_job(wildcards):
 def inference_inputs(wildcards):
     """The checkout and dataset; for a trained checkpoint, the view of the checkout that has it."""
     point = ACCURACY[wildcards.acc]
-    checkout = ancient(rules.fetch_neurosim.output.checkout)
-    if point.train_id:  # a retrained checkpoint decides the result: not ancient
+    checkout = rules.fetch_neurosim.output.checkout
+    if point.train_id:
         checkout = paths.TRAINED_CHECKOUT.format(
             train=point.train_id, choice=point.knobs["train.checkpoint"]
         )

@@ -30,10 +30,10 @@ rule fetch_neurosim:
 
 rule stage_dataset:
     # Downloads (or generates, with datasets.synthetic) once, here, so that no compute job ever downloads,
-    # and proves that NeuroSim's Python starts and reads it. Cheap: it reruns when the data or the
-    # interpreter moves; the jobs that read the data take it as ancient(), so they do not.
+    # and proves that NeuroSim's Python reads it. Where the data lives and the interpreter are read from
+    # the config: moving them reruns nothing; a run with GPU work stages again first (onstart).
     input:
-        checkout=ancient(rules.fetch_neurosim.output.checkout),
+        checkout=rules.fetch_neurosim.output.checkout,
     output:
         flag=paths.STAGED,
     log:
@@ -45,8 +45,6 @@ rule stage_dataset:
     envmodules:
         *NEUROSIM_MODULES,
     params:
-        python=SETTINGS.python_command,
-        root=SETTINGS.data_root,
         download=SETTINGS.download,
         synthetic=SETTINGS.synthetic_test_images,
     script:
@@ -56,7 +54,7 @@ rule stage_dataset:
 rule build_base:
     # The unmodified core, compiled once; every hardware setting relinks against its objects.
     input:
-        checkout=ancient(rules.fetch_neurosim.output.checkout),
+        checkout=rules.fetch_neurosim.output.checkout,
     output:
         base=directory(paths.BASE_BUILD.format(commit=SETTINGS.commit)),
     log:

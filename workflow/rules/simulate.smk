@@ -11,7 +11,7 @@ localrules:
 
 
 # GPU work is paid once: its params are only what decides its result (its id says the same), and the
-# checkout and dataset are ancient(): refetching or restaging them reruns no GPU job.
+# checkout and dataset it reads are remade only for what decides results too.
 rule run_inference:
     input:
         unpack(inference_inputs),
@@ -105,7 +105,7 @@ rule run_estimate:
         traces=paths.TRACES,
         main=paths.BUILD_MAIN,
         # upstream's network file is read from here, checked against the traces
-        checkout=ancient(rules.fetch_neurosim.output.checkout),
+        checkout=rules.fetch_neurosim.output.checkout,
     output:
         estimate=paths.ESTIMATE,
         # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)

@@ -12,8 +12,8 @@ localrules:
 rule adapt_for_training:
     # A copy of the adapted checkout with the training adaptations: the shipped-checkpoint chain never sees them.
     input:
-        checkout=ancient(rules.fetch_neurosim.output.checkout),
-        adaptations=ancient(rules.fetch_neurosim.output.adaptations),
+        checkout=rules.fetch_neurosim.output.checkout,
+        adaptations=rules.fetch_neurosim.output.adaptations,
     output:
         checkout=directory(paths.TRAINING_CHECKOUT.format(commit=SETTINGS.commit)),
         adaptations=report(
@@ -76,7 +76,7 @@ rule finish_training:
 rule trained_checkout:
     input:
         record=paths.TRAINING_RECORD,
-        checkout=ancient(rules.adapt_for_training.output.checkout),
+        checkout=rules.adapt_for_training.output.checkout,
     output:
         checkout=directory(paths.TRAINED_CHECKOUT),
     log:

@@ -4,12 +4,14 @@ setup(snakemake)
 from pathlib import Path
 
 from noisyneurosim.neurosim import stage_dataset
+from noisyneurosim.settings import Settings
 
+settings = Settings.from_config(snakemake.config)  # where the data lives, the interpreter: not params
 stage_dataset(
     checkout=Path(snakemake.input.checkout),
     dataset=snakemake.wildcards.dataset,
-    root=Path(snakemake.params.root),
-    python=snakemake.params.python,
+    root=Path(settings.data_root),
+    python=settings.python_command,
     download=snakemake.params.download,
     synthetic=snakemake.params.synthetic,
     flag=Path(snakemake.output.flag),
