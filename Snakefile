@@ -41,6 +41,7 @@ rule all:
         summary_md=paths.SUMMARY_MD,
         plots=PLOTS,
         config=paths.CONFIG_RECORD,
+        outcome=paths.OUTCOME_MARK.format(run=RUN_ID),
 
 
 # Before any job starts: finished GPU work is never redone for a reason that decides nothing

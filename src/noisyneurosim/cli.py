@@ -1,4 +1,5 @@
-"""Command line: python -m noisyneurosim {parse-log,check-traces,plan,check,status,free-traces,calibrate,schema}."""
+"""Command line: python -m noisyneurosim {parse-log,check-traces,plan,check,status,retry,free-traces,
+calibrate,schema}."""
 
 from __future__ import annotations
 
@@ -51,9 +52,40 @@ def _status(ns) -> int:
     for _, row in failed.iterrows():
         print(f"  failed: {row['study']} {row['point_id']} seed {row['seed']}: {row['reason']}")
         print(f"          log: {failure_log(row)}")
+    from .integrity import RETRY, damaged, retryable
+
+    broken = damaged(sweep, Path(ns.directory))
+    for name, problem in broken:
+        print(f"  damaged: {name}: {problem}")
+    mendable = sum(retryable(str(r)) for r in failed["reason"])
+    if broken or mendable:
+        print(
+            f"  to compute again {len(broken)} damaged result(s) and {mendable} failed point(s) a retry may mend: "
+            f"{RETRY} {ns.config} --directory {ns.directory}, then run the workflow again"
+        )
     from .slurm import status_lines
 
     print("\n".join(status_lines(Path(ns.directory))))
+    return 0
+
+
+def _retry(ns) -> int:
+    """Remove damaged results and those of failed points a retry may mend (with what was built from them),
+    so that the next run computes them again; NeuroSim's verdicts stay."""
+    from .aggregate import tables
+    from .integrity import retry_plan
+
+    sweep = cfg.load(ns.config)
+    directory = Path(ns.directory)
+    runs = tables(sweep, directory)[0] if (directory / paths.RUNS).exists() else None
+    remove = retry_plan(sweep, runs, directory)
+    for name in remove:
+        (directory / name).unlink()
+    results = [name for name in remove if name != paths.RUNS]
+    print(f"{ns.config}: removed {len(results)} result file(s) to compute again" + (":" if results else ""))
+    for name in results:
+        print(f"  {name}")
+    print("Run the workflow again to compute them." if results else "Nothing to retry.")
     return 0
 
 
@@ -136,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("config", nargs="?", default="config/sweep.yaml")
         p.add_argument("--directory", default=".", help="the workflow folder holding results/")
         p.set_defaults(func=func)
+    p = sub.add_parser("retry", help="remove damaged results and retryable failures, so the next run redoes them")
+    p.add_argument("config", nargs="?", default="config/sweep.yaml")
+    p.add_argument("--directory", default=".", help="the workflow folder holding results/")
+    p.set_defaults(func=_retry)
     p = sub.add_parser("free-traces", help="delete the kept layer traces once a study is final")
     p.add_argument("config", nargs="?", default="config/sweep.yaml")
     p.add_argument("--study", help="only the runs of this study that no other study uses")

@@ -124,20 +124,28 @@ def plot_targets(sweep: Sweep) -> list[str]:
     ]
 
 
-def write_points(sweep: Sweep, path: str = paths.POINTS) -> None:
-    """The expanded sweep, for the jobs that need every point (collecting the tables): they read it
-    instead of checking the config again. Rewritten only when it changes, so that an unchanged sweep
-    reruns nothing."""
-    text = (
-        json.dumps(
-            {"source": sweep.source, "config": sweep.config, "points": [p.as_record() for p in sweep.points]},
-            sort_keys=True,
-        )
-        + "\n"
-    )
-    target = Path(path)
-    if not target.exists() or target.read_text() != text:
-        atomic_write(target, text)
+def run_id() -> str:
+    import os
+    import time
+
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+
+
+def points_text(sweep: Sweep) -> str:
+    """The expanded sweep as the jobs that collect every point read it (instead of checking the config again)."""
+    record = {"source": sweep.source, "config": sweep.config, "points": [p.as_record() for p in sweep.points]}
+    return json.dumps(record, sort_keys=True) + "\n"
+
+
+def points_digest(sweep: Sweep) -> str:
+    """What record_points writes, in a few hex digits: its param, so that it reruns exactly when that changes."""
+    import hashlib
+
+    return hashlib.sha1(points_text(sweep).encode()).hexdigest()[:16]
+
+
+def write_points(sweep: Sweep, path: str | Path = paths.POINTS) -> None:
+    atomic_write(Path(path), points_text(sweep))
 
 
 def read_points(path: str | Path = paths.POINTS) -> Sweep:
@@ -255,30 +263,57 @@ def rule_seconds(sweep: Sweep) -> dict[str, float]:
     return {"run_estimate": max(cost[m]["cpu_seconds_per_estimate"] for m in models)} if models else {}
 
 
-def outcome(runs_csv: str | Path) -> tuple[int, int, int]:
-    """(points, ok, failed) from a runs table; (0, 0, 0) when there is none yet."""
+def outcome(runs_csv: str | Path) -> dict:
+    """How many points of a runs table are ok, failed (and of those, may succeed on a retry) and still
+    missing; all 0 when there is no table yet."""
     import pandas as pd
+
+    from .integrity import retryable
 
     path = Path(runs_csv)
     if not path.exists():
-        return 0, 0, 0
+        return {"points": 0, "ok": 0, "failed": 0, "retryable": 0, "missing": 0}
     runs = pd.read_csv(path)
-    return len(runs), int((runs["status"] == "ok").sum()), int((runs["status"] == "failed").sum())
+    failed = runs[runs["status"] == "failed"]
+    return {
+        "points": len(runs),
+        "ok": int((runs["status"] == "ok").sum()),
+        "failed": len(failed),
+        "retryable": int(sum(retryable(str(r)) for r in failed["reason"])),
+        "missing": int((runs["status"] == "missing").sum()),
+    }
 
 
-def report_outcome(runs_csv: str | Path) -> None:
-    """Print the final line; raise (so Snakemake exits non-zero) when points failed."""
+def report_outcome(runs_csv: str | Path, config: str) -> None:
+    """Print the final line; raise (so Snakemake exits non-zero) while points are failed or missing, with
+    the one command that retries those a retry may mend. Runs at the end of every run (rule
+    report_outcome makes sure there is one), so a rerun that has nothing to do still says it."""
     from snakemake.exceptions import WorkflowError
 
-    total, ok, failed = outcome(runs_csv)
-    if not total:
+    from .integrity import RETRY
+
+    n = outcome(runs_csv)
+    if not n["points"]:
         return
-    if failed:
-        raise WorkflowError(
-            f"{failed} of {total} points failed (reasons in {runs_csv}; "
-            f"`python -m noisyneurosim status` lists them with their logs); {ok} points are complete."
+    if n["failed"] or n["missing"]:
+        problems = []
+        if n["failed"]:
+            problems.append(f"{n['failed']} of {n['points']} points failed")
+        if n["missing"]:
+            problems.append(f"{n['missing']} of {n['points']} points are missing (their jobs did not finish)")
+        retry = (
+            f" {n['retryable']} of the failed may succeed on a retry (a time limit, a GPU error, an exception):"
+            f" `{RETRY} {config}`, then run again."
+            if n["retryable"]
+            else " The failures are NeuroSim's verdicts on those settings; a retry would fail again."
+            if n["failed"]
+            else ""
         )
-    print(f"NoisyNeuroSIM: all {total} points complete; results in {runs_csv}", file=sys.stderr)
+        raise WorkflowError(
+            f"{'; '.join(problems)} (reasons in {runs_csv}; `python -m noisyneurosim status {config}` lists them "
+            f"with their logs); {n['ok']} points are complete.{retry}"
+        )
+    print(f"NoisyNeuroSIM: all {n['points']} points complete; results in {runs_csv}", file=sys.stderr)
 
 
 def check_env_modules(deployment_methods, modules: list[str], environ: dict | None = None) -> None:

@@ -119,11 +119,15 @@ def stage_before_gpu(pending: list[Pending], sweep, checkout: Path, deployment) 
             ) from None
 
 
-def recorded_adaptations(result: Path) -> str | None:
+def finished(result: Path) -> dict | None:
+    """A GPU job's result that is one: readable and ok (a failed or damaged one is no work to keep)."""
     try:
-        return json.loads(Path(result).read_text()).get("adaptations")
-    except (OSError, ValueError, AttributeError):
+        record = json.loads(Path(result).read_text())
+    except (OSError, ValueError):
         return None
+    if not isinstance(record, dict) or record.get("status", "ok") != "ok":
+        return None
+    return record
 
 
 def redone(pending: list[Pending], fingerprints: dict[str, str]) -> tuple[list[Pending], list[Pending]]:
@@ -131,9 +135,10 @@ def redone(pending: list[Pending], fingerprints: dict[str, str]) -> tuple[list[P
     reason that decides nothing). `fingerprints` maps each GPU rule to its adaptations' fingerprint."""
     deciding, not_deciding = [], []
     for job in pending:
-        if job.rule not in GPU_RULES or not job.outputs or not Path(job.outputs[0]).is_file():
-            continue  # not GPU work, or never finished: nothing is paid twice
-        was = recorded_adaptations(Path(job.outputs[0]))
+        record = finished(Path(job.outputs[0])) if job.rule in GPU_RULES and job.outputs else None
+        if record is None:
+            continue  # not GPU work, or no finished result: nothing is paid twice
+        was = record.get("adaptations")
         (deciding if was is not None and was != fingerprints.get(job.rule) else not_deciding).append(job)
     return deciding, not_deciding
 

@@ -1,6 +1,26 @@
 # Gather every point's accuracy and hardware numbers into the tables.
 
 
+localrules:
+    record_points,
+
+
+# The expanded sweep, written by a job (Snakemake's lock then covers it): another config run on the same
+# folder, even a dry run, cannot change what a running sweep reports.
+rule record_points:
+    output:
+        points=paths.POINTS,
+    log:
+        job=paths.RECORD_POINTS_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        digest=pipeline.points_digest(SWEEP),
+        source=CONFIG_FILE,
+    script:
+        "../scripts/record_points.py"
+
+
 rule collect_results:
     input:
         points=paths.POINTS,
@@ -36,6 +56,20 @@ rule collect_results:
         "../scripts/collect_results.py"
 
 
+# Every run ends here, also one with nothing else to do: onsuccess then says how the sweep stands and
+# exits non-zero while points are failed or missing. Its mark lies in Snakemake's own folder.
+rule report_outcome:
+    input:
+        runs=paths.RUNS,
+    output:
+        mark=temp(touch(paths.OUTCOME_MARK.format(run=RUN_ID))),
+    log:
+        job=paths.OUTCOME_LOG,
+    localrule: True
+    shell:
+        "echo 'the final line follows from onsuccess' > {log.job}"
+
+
 onsuccess:
-    # A sweep with failed points must not look like a clean success.
-    pipeline.report_outcome(paths.RUNS)
+    # A sweep with failed or missing points must not look like a clean success.
+    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)

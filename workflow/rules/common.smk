@@ -1,5 +1,7 @@
 # Python helpers and input functions shared by the rules.
-from noisyneurosim import adapt, cluster, pipeline, training
+from snakemake.exceptions import WorkflowError
+
+from noisyneurosim import adapt, cluster, integrity, pipeline, training
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
@@ -13,6 +15,8 @@ TRAINING = SWEEP.training_settings()
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
+# this invocation: rule report_outcome runs once in every run, also one with nothing else to do
+RUN_ID = pipeline.run_id()
 # the figures each study's axes call for
 PLOTS = pipeline.plot_targets(SWEEP)
 # what the adapted NeuroSim changes: part of what decides a GPU job's result (README: what reruns a job)
@@ -36,15 +40,18 @@ wildcard_constraints:
     choice="best|last",  # train.checkpoint
 
 
-# The plan, once, before anything is scheduled (also on --dry-run), and the expanded sweep for the
-# jobs that collect every point; jobs re-parsing the Snakefile on a cluster node stay quiet.
+# The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing the Snakefile on a
+# cluster node stay quiet. Nothing under results/ is written here: only jobs write results.
 if workflow.is_main_process:
     print(pipeline.plan_text(SWEEP), file=sys.stderr)
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
     cluster.check_limits_nest(workflow.resource_settings, SETTINGS)
-    pipeline.write_points(SWEEP)
+    # a result changed after its job wrote it is no result: named here, before any job
+    DAMAGED = integrity.damaged(SWEEP)
+    if DAMAGED:
+        raise WorkflowError(integrity.damage_message(DAMAGED, CONFIG_FILE))
 
 
 # With a Slurm profile, the packed jobs and quota go in the plan and every request (packed jobs'
