@@ -31,10 +31,14 @@ def _check_traces(ns) -> int:
 
 
 def _plan(ns) -> int:
-    from .pipeline import plan_text
+    from .pipeline import over_budget, plan_text
 
     sweep = cfg.load(ns.config)
     print(plan_text(sweep))
+    over = over_budget(sweep)
+    if over:
+        print(f"  refused by the workflow: {over}")
+        return 2
     return 0
 
 
@@ -141,7 +145,16 @@ def _calibrate(ns) -> int:
     import pandas as pd
     import yaml
 
+    if not Path(ns.runs_csv).is_file():
+        print(
+            f"{ns.runs_csv}: no such table yet; run a sweep first (calibrate learns from its run times)",
+            file=sys.stderr,
+        )
+        return 2
     table = calibration(pd.read_csv(ns.runs_csv))
+    if not table:
+        print(f"{ns.runs_csv}: no finished run to learn from yet", file=sys.stderr)
+        return 2
     print("# measured in", ns.runs_csv, "- paste under `cost:` in your sweep config")
     print(yaml.safe_dump({"cost": table}, sort_keys=False), end="")
     return 0

@@ -270,7 +270,7 @@ def watch_pending(
             try:
                 for line in pending_warnings(slurm.queued_jobs(workdir), warned):
                     print(line, file=sys.stderr, flush=True)
-            except (OSError, subprocess.SubprocessError):
+            except (OSError, subprocess.SubprocessError, slurm.SlurmUnreachable):
                 pass  # Slurm busy: ask again next time
             time.sleep(interval_s)
 

@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ TOP_LEVEL_KEYS = {
     "accuracy": "splitting inference runs into jobs; stopping at a stated precision",
     "training": "training jobs: epochs per job, a limit on training images",
     "timeouts": "per-job time limits in seconds",
+    "limits": "the largest sweep (points, GPU hours) the workflow starts",
     "cost": "per-model cost table for the plan",
     "defaults": "knob values shared by every point",
     "studies": "named studies",
@@ -80,11 +82,16 @@ EPOCHS_TEXT = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 class ConfigError(Exception):
     """All problems found in a config, one per line."""
 
+    SHOWN = 40  # problems listed; each line cut at LINE characters
+    LINE = 600
+
     def __init__(self, problems: list[str]):
         self.problems = problems
+        lines = [p if len(p) <= self.LINE else f"{p[: self.LINE]}... (cut)" for p in problems[: self.SHOWN]]
+        more = [f"... and {len(problems) - self.SHOWN} more"] if len(problems) > self.SHOWN else []
         super().__init__(
             f"{len(problems)} problem(s) in the configuration; nothing was run:\n"
-            + "\n".join(f"  - {p}" for p in problems)
+            + "\n".join(f"  - {p}" for p in [*lines, *more])
         )
 
 
@@ -229,7 +236,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+                    None, None, f"duplicate key {_short(key)} (first on line {seen[key] + 1})", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
@@ -247,7 +254,9 @@ def load_yaml(path: str | Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{path}:{where}: YAML syntax error: {problem}"]) from None
+        raise ConfigError([f"{path}:{where}: YAML syntax error: {_short(problem, 200)}"]) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a 5000-digit number, nesting too deep
+        raise ConfigError([f"{path}: a value cannot be read: {_short(str(exc), 200)}"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -262,47 +271,47 @@ def coerce_knob(name: str, value: Any) -> tuple[Any, str | None]:
     if knob.kind == "bool":
         if isinstance(value, bool):
             return value, None
-        return None, f"must be true or false, got {value!r}"
+        return None, f"must be true or false, got {_short(value)}"
     if knob.kind == "epochs":  # train.py reads them as text: "140,180"
         if isinstance(value, int) and not isinstance(value, bool):
             value = [value]
         if isinstance(value, str) and EPOCHS_TEXT.match(value):
             value = [int(v) for v in value.split(",")]
         if not isinstance(value, list) or not value or not all(type(v) is int and v >= 0 for v in value):
-            return None, f"must be {allowed}, got {value!r}"
+            return None, f"must be {allowed}, got {_short(value)}"
         return ",".join(str(v) for v in value), None
     if knob.names and isinstance(value, str):
         if value in knob.names:
             return knob.names[value], None
-        return None, f"{value!r} is not one of {allowed}{_did_you_mean(value, knob.names)}"
+        return None, f"{_short(value)} is not one of {allowed}{_did_you_mean(value, knob.names)}"
     if knob.side != PARAM and knob.kind == "choice" and isinstance(knob.choices[0], str):
         if isinstance(value, str) and value in knob.choices:
             return value, None
-        return None, f"{value!r} is not one of {allowed}{_did_you_mean(value, knob.choices)}"
+        return None, f"{_short(value)} is not one of {allowed}{_did_you_mean(value, knob.choices)}"
     if isinstance(value, bool):
-        return None, f"must be a number ({allowed}), got {value!r}"
+        return None, f"must be a number ({allowed}), got {_short(value)}"
     if knob.kind == "float":
         if isinstance(value, str) and FLOAT_TEXT.match(value.strip()):
             value = float(value)  # YAML 1.1 reads 1e9 as text
         if not isinstance(value, (int, float)):
-            return None, f"must be a number ({allowed}), got {value!r}"
+            return None, f"must be a number ({allowed}), got {_short(value)}"
         value = float(value)
         if not math.isfinite(value):
-            return None, f"must be finite, got {value!r}"
+            return None, f"must be finite, got {_short(value)}"
     else:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int):
-            return None, f"must be an integer ({allowed}), got {value!r}"
+            return None, f"must be an integer ({allowed}), got {_short(value)}"
     if knob.choices and value not in knob.choices:
         note = f"; {REJECTION_NOTES[name]}" if name in REJECTION_NOTES else ""
-        return None, f"{value!r} is not one of {allowed}{note}"
+        return None, f"{_short(value)} is not one of {allowed}{note}"
     if knob.minimum is not None and value < knob.minimum:
-        return None, f"{value!r} is below the minimum {knob.minimum:g}"
+        return None, f"{_short(value)} is below the minimum {knob.minimum:g}"
     if knob.maximum is not None and value > knob.maximum:
-        return None, f"{value!r} is above the maximum {knob.maximum:g}"
+        return None, f"{_short(value)} is above the maximum {knob.maximum:g}"
     if knob.exclusive_minimum is not None and value <= knob.exclusive_minimum:
-        return None, f"{value!r} must be greater than {knob.exclusive_minimum:g}"
+        return None, f"{_short(value)} must be greater than {knob.exclusive_minimum:g}"
     return value, None
 
 
@@ -312,7 +321,7 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
     if mapping is None:
         return typed
     if not isinstance(mapping, dict):
-        problems.append(f"{where}: must be a mapping of knob names, got {mapping!r}")
+        problems.append(f"{where}: must be a mapping of knob names, got {_short(mapping)}")
         return typed
     for name, value in _with_training_names(where, mapping, problems).items():
         key = f"{where}.{name}"
@@ -324,7 +333,7 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
             continue
         if lists:
             if not isinstance(value, list):
-                problems.append(f"{key}: a grid axis must be a list of values, got {value!r}")
+                problems.append(f"{key}: a grid axis must be a list of values, got {_short(value)}")
                 continue
             if not value:
                 problems.append(f"{key}: empty list of values; give at least one")
@@ -333,16 +342,16 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
             for i, item in enumerate(value):
                 v, err = coerce_knob(name, item)
                 if err:
-                    problems.append(f"{key}[{i}] = {item!r}: {err}")
+                    problems.append(f"{key}[{i}] = {_short(item)}: {err}")
                 else:
                     out.append(v)
             if len(set(map(repr, out))) != len(out):
-                problems.append(f"{key} = {value!r}: repeated value")
+                problems.append(f"{key} = {_short(value)}: repeated value")
             typed[name] = out
         else:
             v, err = coerce_knob(name, value)
             if err:
-                problems.append(f"{key} = {value!r}: {err}")
+                problems.append(f"{key} = {_short(value)}: {err}")
             else:
                 typed[name] = v
     return typed
@@ -355,7 +364,7 @@ def _with_training_names(where: str, mapping: dict, problems: list[str]) -> dict
     if TRAIN_KEY not in mapping or block is None:
         return out
     if not isinstance(block, dict):
-        problems.append(f"{where}.{TRAIN_KEY}: must be a mapping of train.py's arguments, got {block!r}")
+        problems.append(f"{where}.{TRAIN_KEY}: must be a mapping of train.py's arguments, got {_short(block)}")
         return out
     names = [n.removeprefix(TRAIN_PREFIX) for n in TRAIN_NAMES]
     for name, value in block.items():
@@ -373,7 +382,7 @@ def _check_section(where: str, value: Any, keys: set, problems: list[str]) -> di
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.append(f"{where}: must be a mapping, got {value!r}")
+        problems.append(f"{where}: must be a mapping, got {_short(value)}")
         return {}
     for key in value:
         if key not in keys:
@@ -393,26 +402,26 @@ def _check_source(ns: dict, problems: list[str], base: Path) -> None:
     if repo is not None:
         if not isinstance(repo, str) or not REPO_URL.match(repo):
             problems.append(
-                f"neurosim.repo = {repo!r}: not an accepted repository URL "
+                f"neurosim.repo = {_short(repo)}: not an accepted repository URL "
                 "(https://host/owner/name or git@host:owner/name)"
             )
         if commit is None:
             problems.append("neurosim.commit: missing; a repo needs a pinned full 40-hex commit")
     if commit is not None and (not isinstance(commit, str) or not FULL_COMMIT.match(commit)):
-        problems.append(f"neurosim.commit = {commit!r}: must be a full 40-character lowercase hex commit hash")
+        problems.append(f"neurosim.commit = {_short(commit)}: must be a full 40-character lowercase hex commit hash")
     if path is not None:
         if not isinstance(path, str) or not path:
-            problems.append(f"neurosim.path = {path!r}: must be a folder path")
+            problems.append(f"neurosim.path = {_short(path)}: must be a folder path")
         elif not SAFE_PATH.match(path):
-            problems.append(f"neurosim.path = {path!r}: control characters are not allowed")
+            problems.append(f"neurosim.path = {_short(path)}: control characters are not allowed")
         elif not (base / path).expanduser().is_dir():
-            problems.append(f"neurosim.path = {path!r}: no such folder")
+            problems.append(f"neurosim.path = {_short(path)}: no such folder")
         else:
             folder = (base / path).expanduser()
             bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
             if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
                 problems.append(
-                    f"neurosim.path = {path!r}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
+                    f"neurosim.path = {_short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
                     "nor a bare git mirror"
                 )
 
@@ -423,14 +432,30 @@ def _check_positive_number(where: str, value: Any, problems: list[str], *, integ
     ok = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok or value <= 0:
         kind = "a positive integer" if integer else "a positive number"
-        problems.append(f"{where} = {value!r}: must be {kind}")
+        problems.append(f"{where} = {_short(value)}: must be {kind}")
 
 
-def _short(value: Any, limit: int = 60) -> str:
+class _BoundedRepr(reprlib.Repr):
+    """repr() with every size bounded: nested lists, long strings, huge integers (whose repr() raises)."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 3, 6, 6, 6, 6
+        self.maxstring, self.maxother = 60, 60
+
+    def repr_int(self, x, level):
+        return f"<an integer of {x.bit_length()} bits>" if x.bit_length() > 128 else repr(x)
+
+
+_BOUNDED = _BoundedRepr()
+
+
+def _short(value: Any, limit: int = 100) -> str:
     """A value for a message, cut with its length: a config error never echoes a huge value."""
-    big = isinstance(value, int) and value.bit_length() > 200  # repr() of a 5000-digit int raises
-    text = f"<an integer of {value.bit_length()} bits>" if big else repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    text = _BOUNDED.repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... (cut)"
 
 
 def _stable_hash(prefix: str, payload: dict) -> str:
@@ -457,40 +482,43 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
         or not all(SAFE_WORD.match(w) for w in py["command"].split())
     ):
         problems.append(
-            f"python.command = {py['command']!r}: must be an interpreter name or path, optionally with "
+            f"python.command = {_short(py['command'])}: must be an interpreter name or path, optionally with "
             "plain arguments (letters, digits and _ . / + = : @ -)"
         )
     if "envmodules" in py and (
         not isinstance(py["envmodules"], list)
         or not all(isinstance(m, str) and SAFE_WORD.match(m) for m in py["envmodules"])
     ):
-        problems.append(f"python.envmodules = {py['envmodules']!r}: must be a list of module names")
+        problems.append(f"python.envmodules = {_short(py['envmodules'])}: must be a list of module names")
     if "conda" in py and (not isinstance(py["conda"], str) or not SAFE_PATH.match(py["conda"])):
-        problems.append(f"python.conda = {py.get('conda')!r}: must be a path to an environment file")
+        problems.append(f"python.conda = {_short(py.get('conda'))}: must be a path to an environment file")
     ds = _check_section("datasets", config.get("datasets"), DATASET_KEYS, problems)
     if "root" in ds and (not isinstance(ds["root"], str) or not SAFE_PATH.match(ds["root"])):
-        problems.append(f"datasets.root = {ds['root']!r}: must be a folder path (no control characters)")
+        problems.append(f"datasets.root = {_short(ds['root'])}: must be a folder path (no control characters)")
     for where, section in (("datasets", ds), ("neurosim", ns)):
         for key in BOOLEAN_KEYS[where]:
             if key in section and not isinstance(section[key], bool):
-                problems.append(f"{where}.{key} = {section[key]!r}: must be true or false")
+                problems.append(f"{where}.{key} = {_short(section[key])}: must be true or false")
     _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
     _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
     redo = config.get("allow_gpu_redo", False)
     if isinstance(redo, str) and redo.lower() in ("true", "false"):  # --config allow_gpu_redo=true gives a string
         config["allow_gpu_redo"] = redo = redo.lower() == "true"
     if not isinstance(redo, bool):
-        problems.append(f"allow_gpu_redo = {redo!r}: must be true or false")
+        problems.append(f"allow_gpu_redo = {_short(redo)}: must be true or false")
     _check_accuracy("accuracy", config.get("accuracy"), problems)
     training = _check_section("training", config.get("training"), set(SECTION_KEYS["training"]), problems)
     for key in SECTION_KEYS["training"]:
         _check_positive_number(f"training.{key}", training.get(key), problems, integer=True)
+    limits = _check_section("limits", config.get("limits"), set(SECTION_KEYS["limits"]), problems)
+    for key, value in limits.items():
+        _check_positive_number(f"limits.{key}", value, problems, integer=key == "max_points", allow_none=False)
     timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
     for key, value in timeouts.items():
         _check_positive_number(f"timeouts.{key}", value, problems)
     cost = config.get("cost") or {}
     if not isinstance(cost, dict):
-        problems.append(f"cost: must be a mapping of model names, got {cost!r}")
+        problems.append(f"cost: must be a mapping of model names, got {_short(cost)}")
         cost = {}
     for model, entry in cost.items():
         if model not in MODEL_DATASETS:
@@ -517,7 +545,7 @@ def _check_accuracy(where: str, section: Any, problems: list[str]) -> dict:
             continue
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number or not (low < value < high or (high_ok and value == high)):
-            problems.append(f"{where}.{key} = {value!r}: must be a number {wording}")
+            problems.append(f"{where}.{key} = {_short(value)}: must be a number {wording}")
     return section
 
 
@@ -532,7 +560,7 @@ def _study_split(where: str, spec: dict, settings: Settings, problems: list[str]
     if split.halfwidth is not None and not split.images_per_job:
         source = f"{where}.accuracy" if "halfwidth" in own else "accuracy"
         problems.append(
-            f"{source}.halfwidth = {split.halfwidth!r}: stopping at a precision needs accuracy.images_per_job "
+            f"{source}.halfwidth = {_short(split.halfwidth)}: stopping at a precision needs accuracy.images_per_job "
             "(a run in one job cannot stop early)"
         )
     return split
@@ -541,12 +569,12 @@ def _study_split(where: str, spec: dict, settings: Settings, problems: list[str]
 def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dict], list[str], list[int], list]:
     """A study's knob combinations (grid, then explicit points), its named axes, seeds and decoupled knobs."""
     if "description" in spec and not isinstance(spec["description"], str):
-        problems.append(f"{where}.description = {spec['description']!r}: must be text")
+        problems.append(f"{where}.description = {_short(spec['description'])}: must be text")
     grid = _check_knob_map(f"{where}.grid", spec.get("grid"), problems, lists=True)
     explicit = []
     raw_points = spec.get("points")
     if raw_points is not None and not isinstance(raw_points, list):
-        problems.append(f"{where}.points: must be a list of knob mappings, got {raw_points!r}")
+        problems.append(f"{where}.points: must be a list of knob mappings, got {_short(raw_points)}")
     elif raw_points is not None:
         if not raw_points:
             problems.append(f"{where}.points: empty list; remove it or give points")
@@ -556,7 +584,7 @@ def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dic
         problems.append(f"{where}.grid: empty grid; give at least one knob with values")
     seeds = spec.get("seeds", list(DEFAULT_SEEDS))
     if not isinstance(seeds, list) or not seeds:
-        problems.append(f"{where}.seeds = {seeds!r}: must be a non-empty list of integers")
+        problems.append(f"{where}.seeds = {_short(seeds)}: must be a non-empty list of integers")
         seeds = []
     else:
         for i, s in enumerate(seeds):
@@ -566,12 +594,12 @@ def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dic
                 problems.append(
                     f"{where}.seeds[{i}] = {_short(s)}: above what torch.manual_seed accepts (at most 2**63 - 1)"
                 )
-        if len(set(map(repr, seeds))) != len(seeds):
-            problems.append(f"{where}.seeds = {seeds!r}: repeated seed")
         seeds = [s for s in seeds if isinstance(s, int) and not isinstance(s, bool)]
+        if len(set(seeds)) != len(seeds):
+            problems.append(f"{where}.seeds = {_short(seeds)}: repeated seed")
     decouple = spec.get("decouple", [])
     if not isinstance(decouple, list) or any(d not in COUPLINGS for d in decouple):
-        problems.append(f"{where}.decouple = {decouple!r}: a list of {', '.join(COUPLINGS)}")
+        problems.append(f"{where}.decouple = {_short(decouple)}: a list of {', '.join(COUPLINGS)}")
         decouple = []
     combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())] if grid else []
     combos += explicit
@@ -596,8 +624,8 @@ def _resolve_point(
         wanted = coupled_value(acc_knob, knobs)
         if hw_knob in given and not values_agree(given[hw_knob], wanted):
             problems.append(
-                f"{label}: {hw_knob} = {given[hw_knob]!r} disagrees with {acc_knob} = {knobs[acc_knob]!r} "
-                f"(which sets {hw_knob} = {wanted!r}); drop {hw_knob} or add {acc_knob} to {where}.decouple"
+                f"{label}: {hw_knob} = {_short(given[hw_knob])} disagrees with {acc_knob} = {_short(knobs[acc_knob])} "
+                f"(which sets {hw_knob} = {_short(wanted)}); drop {hw_knob} or add {acc_knob} to {where}.decouple"
             )
         knobs[hw_knob] = wanted
     return knobs
@@ -611,7 +639,7 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     defaults = _check_knob_map("defaults", config.get("defaults"), problems, lists=False)
     studies = config.get("studies")
     if not isinstance(studies, dict) or not studies:
-        problems.append(f"studies: must be a non-empty mapping of study names, got {studies!r}")
+        problems.append(f"studies: must be a non-empty mapping of study names, got {_short(studies)}")
         studies = {}
     settings = Settings.from_config(config) if not problems else Settings()
     # what else decides an inference run's outcome besides its arguments
@@ -621,6 +649,15 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     if settings.max_train_images:
         run_identity["max_train_images"] = settings.max_train_images  # a training run's only
 
+    sizes = {study: _expected_points(spec) for study, spec in studies.items()}
+    if sum(sizes.values()) > settings.limits["max_points"]:
+        largest = ", ".join(f"studies.{s}: {n:,}" for s, n in sorted(sizes.items(), key=lambda x: -x[1])[:3])
+        problems.append(
+            f"the studies expand to {sum(sizes.values()):,} points ({largest}), more than limits.max_points = "
+            f"{settings.limits['max_points']:,}; nothing was expanded. Raise limits.max_points to run a sweep "
+            "this large"
+        )
+        raise ConfigError([f"{source}: {p}" for p in problems])
     points: list[Point] = []
     warns: list[str] = []
     for study, spec in studies.items():
@@ -640,13 +677,15 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
         seen_here: set = set()
         for ci, combo in enumerate(combos):
-            label = f"{where} point {ci + 1} ({', '.join(f'{k}={v}' for k, v in combo.items()) or 'defaults'})"
+            label = (
+                f"{where} point {ci + 1} ({', '.join(f'{k}={_short(v, 30)}' for k, v in combo.items()) or 'defaults'})"
+            )
             knobs = _resolve_point(label, where, combo, study_defaults, decouple, problems, trains=trains)
             for key, msg in point_rules(knobs):
-                problems.append(f"{label}: {key} = {knobs[key]!r}: {msg}")
+                problems.append(f"{label}: {key} = {_short(knobs[key])}: {msg}")
             if settings.synthetic_test_images and knobs["dataset"] not in SYNTHETIC_DATASETS:
                 problems.append(
-                    f"{label}: dataset = {knobs['dataset']!r}: datasets.synthetic generates "
+                    f"{label}: dataset = {_short(knobs['dataset'])}: datasets.synthetic generates "
                     f"{' and '.join(SYNTHETIC_DATASETS)} test sets only"
                 )
             for _, msg in point_warnings(knobs, swept):
@@ -706,6 +745,24 @@ def _check_plain_folder(settings: Settings, points: list[Point], base: Path, pro
             f"neurosim.path = {_short(settings.path)}: this NeuroSim folder lacks {shown}, which this sweep's "
             "jobs need; point it at a complete copy"
         )
+
+
+def _expected_points(spec: Any) -> int:
+    """How many points a study would expand to, counted without expanding it (malformed parts count as
+    one: the checks name them)."""
+    if not isinstance(spec, dict):
+        return 0
+
+    def count(values):
+        return len(values) if isinstance(values, list) else 1
+
+    grid = spec.get("grid") if isinstance(spec.get("grid"), dict) else {}
+    combos = math.prod(
+        math.prod(count(v) for v in values.values()) if isinstance(values, dict) else count(values)
+        for values in grid.values()
+    )
+    combos = (combos if grid else 0) + (len(spec["points"]) if isinstance(spec.get("points"), list) else 0)
+    return max(combos, 1) * max(count(spec.get("seeds", [0])), 1)
 
 
 def test_images_of(knobs: dict, settings: Settings) -> int:

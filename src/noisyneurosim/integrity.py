@@ -109,6 +109,40 @@ def retry_plan(sweep, runs, directory: Path = Path(".")) -> list[str]:
     return out
 
 
+def dropped_lines(sweep, directory: Path = Path("."), shown: int = 5) -> list[str]:
+    """Points of the last runs.csv that this config no longer has: they leave the table on this run, their
+    files stay. Said in the plan, so that a changed knob value never drops a row without a word."""
+    import csv
+
+    table = Path(directory) / paths.RUNS
+    if not table.is_file():
+        return []
+    current = {p.point_id for p in sweep.points}
+    try:
+        with open(table, newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("point_id") and r["point_id"] not in current]
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return []
+    if not rows:
+        return []
+
+    def label(row):
+        axes = [a for a in (row.get("swept") or "").split(";") if a]
+        return (
+            f"{row.get('study')} "
+            + (", ".join(f"{a}={row.get(a)}" for a in axes) or "defaults")
+            + (f" (seed {row.get('seed')})")
+        )
+
+    listed = "; ".join(label(r) for r in rows[:shown]) + (
+        f"; and {len(rows) - shown} more" if len(rows) > shown else ""
+    )
+    return [
+        f"  {len(rows)} point(s) of {paths.RUNS} are no longer in this config and leave it on this run "
+        f"(their files stay under results/): {listed}"
+    ]
+
+
 def _read(path: Path) -> dict | None:
     try:
         data = json.loads(Path(path).read_text())

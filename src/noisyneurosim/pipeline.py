@@ -11,6 +11,7 @@ from . import paths
 from .cluster import GPU_HOUR_IN_CORE_HOURS, quota_lines
 from .config import Point, Sweep
 from .files import atomic_write
+from .integrity import dropped_lines
 from .knobs import TRAIN_IMAGES
 from .precision import Split, expected_images, job_seed
 from .reruns import plan_lines
@@ -41,6 +42,9 @@ def load_sweep(config: dict, path: str, overrides: dict | None = None, schema: s
         if key != "sweep":
             data[key] = value
     sweep = cfg.check(data, source=path, base=Path.cwd())
+    over = over_budget(sweep)
+    if over:
+        raise cfg.ConfigError([f"{path}: {over}"])
     if schema:
         from snakemake.utils import validate
 
@@ -48,6 +52,19 @@ def load_sweep(config: dict, path: str, overrides: dict | None = None, schema: s
     config.clear()
     config.update(data)
     return sweep
+
+
+def over_budget(sweep: Sweep) -> str | None:
+    """Why the workflow refuses to start this sweep (its plan costs more than limits.max_gpu_hours), if it does."""
+    p = plan(sweep)
+    limit = sweep.settings.limits["max_gpu_hours"]
+    if p["gpu_hours"] <= limit:
+        return None
+    return (
+        f"the plan costs {p['gpu_hours']:,.1f} GPU hours ({p['charged_core_hours']:,.0f} core-hours charged on "
+        f"CLAIX), more than limits.max_gpu_hours = {limit:g}; nothing was started. Check the grid, or raise "
+        "limits.max_gpu_hours to run it"
+    )
 
 
 def neurosim_conda(sweep: Sweep, basedir: str) -> str:
@@ -251,6 +268,7 @@ def plan_text(sweep: Sweep) -> str:
             f"{p['charged_core_hours_whole_test_set']:.1f} core-hours charged"
         )
     lines += plan_lines(sweep)  # what this folder already holds of the GPU work; the traces' disk use
+    lines += dropped_lines(sweep)  # rows of the last table this config no longer has
     lines += quota_lines(p["charged_core_hours"])  # where r_wlm_usage exists (CLAIX)
     lines += [f"  warning: {w}" for w in sweep.warnings]
     return "\n".join(lines)

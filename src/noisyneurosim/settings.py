@@ -36,6 +36,9 @@ COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 DEFAULT_TIMEOUTS = {"inference": 21600.0, "estimate": 1200.0, "build": 600.0, "training": 21600.0}
 DEFAULT_EPOCHS_PER_JOB = 50  # a training job's epochs: well inside a GPU job under 24 h (CLAIX asks for that)
 DEFAULT_SEEDS = (117,)
+# a sweep larger or dearer than this is refused before anything starts (limits.*): a typo in a grid must
+# not cost a month's quota, nor planning a million points minutes. The shipped study: 48 points, 40 GPU h.
+DEFAULT_LIMITS = {"max_points": 20000, "max_gpu_hours": 1000.0}
 DEFAULT_DATASETS_ROOT = "resources/datasets"
 DEFAULT_CONDA = "workflow/envs/neurosim.yaml"
 SYNTHETIC_TEST_IMAGES = 100
@@ -78,6 +81,10 @@ SECTION_KEYS = {
         "max_train_images": {"type": ["integer", "null"], "minimum": 1},
     },
     "timeouts": {key: _POSITIVE for key in DEFAULT_TIMEOUTS},
+    "limits": {
+        "max_points": {"type": "integer", "minimum": 1},
+        "max_gpu_hours": _POSITIVE,
+    },
     "accuracy": ACCURACY_KEYS,
 }
 
@@ -101,6 +108,7 @@ class Settings:
     epochs_per_job: int | None = DEFAULT_EPOCHS_PER_JOB  # None: a training run in one job
     accuracy: dict = field(default_factory=dict)  # the config's accuracy section (a study's overrides it)
     timeouts: dict = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
+    limits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     cost: dict = field(default_factory=lambda: {m: dict(c) for m, c in DEFAULT_COST.items()})
 
     @property
@@ -138,5 +146,6 @@ class Settings:
             epochs_per_job=tr.get("epochs_per_job", DEFAULT_EPOCHS_PER_JOB),
             accuracy=dict(config.get("accuracy") or {}),
             timeouts={**DEFAULT_TIMEOUTS, **{k: float(v) for k, v in (config.get("timeouts") or {}).items()}},
+            limits={**DEFAULT_LIMITS, **(config.get("limits") or {})},
             cost=cost,
         )

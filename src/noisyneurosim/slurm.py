@@ -49,13 +49,19 @@ def _ours(folder: str, workdir: Path) -> bool:
         return False
 
 
+class SlurmUnreachable(RuntimeError):
+    """squeue or sacct answered with an error (no controller, no database): no answer about any job."""
+
+
 def queued_jobs(workdir: Path) -> list[SlurmJob]:
     """This workflow's jobs in the queue (pending or running)."""
-    out = subprocess.run(
+    proc = subprocess.run(
         ["squeue", "--me", "-h", "-o", "%i|%T|%r|%M|%N|%Z|%k"], capture_output=True, text=True, timeout=60
-    ).stdout
+    )
+    if proc.returncode != 0:  # an empty answer from a controller it could not reach is no answer
+        raise SlurmUnreachable(f"squeue: {(proc.stderr.strip().splitlines() or [f'exit code {proc.returncode}'])[-1]}")
     jobs = []
-    for line in out.splitlines():
+    for line in proc.stdout.splitlines():
         fields = line.split("|", 6)
         if len(fields) == 7 and _ours(fields[5], workdir):
             job_id, state, reason, elapsed, node, _, comment = fields
@@ -81,6 +87,8 @@ def failed_jobs(workdir: Path, since: str = "now-7days") -> list[SlurmJob]:
         text=True,
         timeout=60,
     )
+    if proc.returncode != 0:
+        raise SlurmUnreachable(f"sacct: {(proc.stderr.strip().splitlines() or [f'exit code {proc.returncode}'])[-1]}")
     jobs = []
     for line in proc.stdout.splitlines():
         fields = line.split("|", 6)
@@ -98,8 +106,8 @@ def status_lines(workdir: Path) -> list[str]:
     try:
         queued = queued_jobs(workdir)
         failed = failed_jobs(workdir) if shutil.which("sacct") else []
-    except (OSError, subprocess.SubprocessError) as exc:
-        return [f"Slurm: could not be asked ({exc}); what is on disk is all that is shown"]
+    except (OSError, subprocess.SubprocessError, SlurmUnreachable) as exc:
+        return [f"Slurm: unreachable ({exc}); what is on disk is all that is shown, queued jobs are unknown"]
     if not queued and not failed:
         return ["Slurm: no job of this workflow is queued, running or failed (last 7 days)"]
     lines = ["Slurm (this workflow's jobs):"]
