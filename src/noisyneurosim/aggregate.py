@@ -97,7 +97,13 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
         status, reason = "failed", f"hardware: {est.get('reason', '')}"
     else:
         status, reason = "ok", ""
-    row = {"study": p.study, "point_id": p.point_id, "seed": p.seed, "status": status, "reason": explain(reason)}
+    row = {
+        "study": p.study,
+        "point_id": p.point_id,
+        "seed": p.seed,
+        "status": status,
+        "reason": explain(reason, p.knobs),
+    }
     acc = acc or {}
     row["test_set"] = acc.get("test_set")
     row["accuracy"] = acc.get("accuracy")

@@ -96,11 +96,33 @@ def match(reason: str) -> Signature | None:
     return next((s for s, rx in _COMPILED if rx.search(reason)), None)
 
 
-def explain(reason: str) -> str:
-    """The reason with the first matching signature's meaning and way out; unchanged when none matches."""
+def explain(reason: str, knobs: dict | None = None) -> str:
+    """The reason with the first matching signature's meaning and way out; unchanged when none matches.
+    With the point's knobs the way out names this point's own values where the table's words would mislead."""
     if not reason:
         return reason
     signature = match(reason)
     if signature is None:
         return reason
-    return f"{reason} [{signature.meaning}; way out: {signature.way_out}]"
+    return f"{reason} [{signature.meaning}; way out: {_way_out(signature, knobs)}]"
+
+
+def _way_out(signature: Signature, knobs: dict | None) -> str:
+    from .knobs import KNOBS
+
+    if not knobs:
+        return signature.way_out
+    if signature.name == "silent-exit-255" and knobs.get("technode") in KNOBS["technode"].choices:
+        return (
+            f"technode {knobs['technode']} is one NeuroSim supports, so another Param.cpp value of this point is "
+            f"what it rejects (temp {knobs.get('temp')} K, deviceroadmap {knobs.get('deviceroadmap')}, "
+            f"memcelltype {knobs.get('memcelltype')}): compare its Param.cpp.diff with a point that ran"
+        )
+    if signature.name == "subarray-too-large" and knobs.get("model") == "DenseNet40":
+        from .rules import densenet_subarray_limit
+
+        return (
+            f"lower subArray to {densenet_subarray_limit(knobs)} rows or fewer (DenseNet40 with its corrected "
+            f"network, novelMapping, wl_weight {knobs.get('wl_weight')}, cellBit {knobs.get('cellBit')})"
+        )
+    return signature.way_out

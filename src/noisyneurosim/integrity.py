@@ -68,19 +68,14 @@ def retryable(reason: str) -> bool:
     return reason.startswith("inference:") or "killed by" in reason
 
 
-def dependents(name: str) -> list[str]:
+def dependents(name: str, directory: Path = Path(".")) -> list[str]:
     """What is built from a result file, up to the tables: removed with it, so that the next run
     rebuilds the chain (Snakemake remakes a missing file only where something downstream needs it)."""
     parts = Path(name).parts
     if name.startswith("results/inference/"):
-        acc = parts[2]
-        run = Path(paths.ACCURACY.format(acc=acc)).parent
-        return [
-            str(run / "accuracy.json"),
-            *(str(p) for p in sorted((run / "pooled").glob("*.json"))),
-            *(str(p) for p in sorted((run / "waves").glob("*/*.json"))),
-            paths.RUNS,
-        ]
+        run = Path(paths.ACCURACY.format(acc=parts[2])).parent
+        built = [*(Path(directory) / run).glob("pooled/*.json"), *(Path(directory) / run).glob("waves/*/*.json")]
+        return [str(run / "accuracy.json"), *sorted(str(p.relative_to(directory)) for p in built), paths.RUNS]
     return [paths.RUNS]
 
 
@@ -103,7 +98,7 @@ def retry_plan(sweep, runs, directory: Path = Path(".")) -> list[str]:
                         remove.append(str(part.relative_to(directory)))
     out: list[str] = []
     for name in remove:
-        for f in (name, *dependents(name)):
+        for f in (name, *dependents(name, directory)):
             if f not in out and (directory / f).exists():
                 out.append(f)
     return out

@@ -93,10 +93,7 @@ def point_warnings(knobs: dict, swept: tuple) -> list[tuple[str, str]]:
     if not knobs["synchronous"]:
         out.append(("synchronous", "synchronous = false can exit 0 with inf/nan results (recorded as failed)"))
     if knobs["model"] == "DenseNet40" and knobs["novelMapping"] and knobs["operationmode"] in (1, 2):
-        # NeuroSim's floorplan: novel-mapped layers need 2^ceil(log2(columns)) >= 2 x subArray; the corrected
-        # DenseNet40's widest 3x3 layer has 12 output channels x ceil(wl_weight / cellBit) columns
-        cell_bits = 1 if knobs["memcelltype"] == 1 else knobs["cellBit"]
-        limit = 2 ** math.ceil(math.log2(12 * math.ceil(knobs["wl_weight"] / cell_bits))) // 2
+        limit = densenet_subarray_limit(knobs)
         if knobs["subArray"] > limit:
             out.append(
                 (
@@ -107,3 +104,11 @@ def point_warnings(knobs: dict, swept: tuple) -> list[tuple[str, str]]:
                 )
             )
     return out
+
+
+def densenet_subarray_limit(knobs: dict) -> int:
+    """The most sub-array rows the corrected DenseNet40 fits with novelMapping. NeuroSim's floorplan: novel-
+    mapped layers need 2^ceil(log2(columns)) >= 2 x subArray; the widest 3x3 layer has 12 output channels x
+    ceil(wl_weight / cellBit) columns (SRAM cells hold one bit whatever cellBit says)."""
+    cell_bits = 1 if knobs["memcelltype"] == 1 else knobs["cellBit"]
+    return 2 ** math.ceil(math.log2(12 * math.ceil(knobs["wl_weight"] / cell_bits))) // 2
