@@ -73,9 +73,8 @@ def plan_lines(sweep, directory: Path = Path(".")) -> list[str]:
     cost = sweep.settings.cost
     expected = sum(cost[p.knobs["model"]]["trace_megabytes"] for p in sweep.accuracy_settings().values())
     lines.append(
-        f"  layer traces kept for hardware values added later: {len(kept)} of {len(archives)} runs, "
-        f"{have:.1f} MB now, about {expected:.0f} MB in all (cost.<model>.trace_megabytes); "
-        f"free them once a study is final: {FREE_TRACES} CONFIG"
+        f"  layer traces kept (for hardware values added later): {len(kept)} of {len(archives)} runs, {have:.1f} MB "
+        f"now, about {expected:.0f} MB in all; once final: {FREE_TRACES}"
     )
     return lines
 
