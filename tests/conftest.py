@@ -22,6 +22,25 @@ __all__ = ["PROJECT", "SHARED", "STANDIN", "Workflow", "base_config", "git", "ma
 
 
 @pytest.fixture(scope="session")
+def no_slurm_config_probe(tmp_path_factory) -> Path:
+    """A folder with an `scontrol` that answers at once with an error. Snakemake imports every installed
+    executor plugin at start, and the Slurm plugin asks `scontrol show config` then whenever `sinfo`
+    exists: about 9 s per start where Slurm's client tools are installed but no controller runs."""
+    folder = tmp_path_factory.mktemp("no-slurm")
+    probe = folder / "scontrol"
+    probe.write_text("#!/bin/sh\necho 'scontrol: not used by tests that need no Slurm' >&2\nexit 1\n")
+    probe.chmod(0o755)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def snakemake_starts_without_slurm(request, monkeypatch, no_slurm_config_probe):
+    """Tests that need no Slurm never wait for it; the Slurm tests (marker `slurm`) see the real tools."""
+    if "slurm" not in request.node.keywords:
+        monkeypatch.setenv("PATH", f"{no_slurm_config_probe}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.fixture(scope="session")
 def standin(tmp_path_factory) -> tuple[Path, str]:
     return make_standin(tmp_path_factory.mktemp("standin") / "DNN_NeuroSim_V1.4")
 
