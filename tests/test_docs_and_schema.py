@@ -7,6 +7,7 @@ import sys
 import pytest
 import yaml
 from conftest import PROJECT
+from runner import run_snakemake
 
 from noisyneurosim import schema
 from noisyneurosim.config import DATASET_KEYS, NEUROSIM_KEYS, STUDY_KEYS, TOP_LEVEL_KEYS, load
@@ -35,13 +36,26 @@ def test_schema_file_is_generated_from_the_catalogue():
     assert (PROJECT / "workflow/schemas/config.schema.yaml").read_text() == schema.as_yaml()
 
 
-@pytest.mark.parametrize("name", ["sweep.yaml", "demo.yaml", "smoke.yaml"])
+@pytest.mark.parametrize("name", ["sweep.yaml", "demo.yaml", "smoke.yaml", "standin.yaml"])
 def test_shipped_configs_pass_checks_and_schema(name):
     import jsonschema
 
     sweep = load(PROJECT / "config" / name)
     jsonschema.validate(yaml.safe_load((PROJECT / "config" / name).read_text()), schema.build())
     assert sweep.points
+
+
+def test_the_stand_in_config_draws_a_whole_report(tmp_path):
+    """README: `snakemake --cores all --configfile config/standin.yaml`, then --report: no NeuroSim needed."""
+    config = yaml.safe_load((PROJECT / "config" / "standin.yaml").read_text())
+    config["neurosim"]["path"] = str(PROJECT / config["neurosim"]["path"])  # run in another folder
+    path = tmp_path / "standin.yaml"
+    path.write_text(yaml.safe_dump(config))
+    proc = run_snakemake(tmp_path, configfile=path, cores=2)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "all 24 points complete" in proc.stderr
+    proc = run_snakemake(tmp_path, "--report", str(tmp_path / "report.html"), configfile=path)
+    assert proc.returncode == 0 and (tmp_path / "report.html").stat().st_size > 100_000
 
 
 def test_default_study_is_the_promised_first_noise_study():

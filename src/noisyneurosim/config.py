@@ -730,8 +730,10 @@ def _check_plain_folder(settings: Settings, points: list[Point], base: Path, pro
 
     if not settings.path:
         return
+    from .fetch import is_repository
+
     folder = (base / settings.path).expanduser()
-    if (folder / ".git").exists() or ((folder / "HEAD").is_file() and (folder / "objects").is_dir()):
+    if is_repository(folder):
         return  # a git checkout or mirror: verified complete at the commit when fetched
     missing = missing_files(
         folder,

@@ -60,6 +60,13 @@ def verify_complete(checkout: Path, commit: str, log=None) -> None:
         )
 
 
+def is_repository(folder: Path) -> bool:
+    """A git checkout's top level or a bare mirror; a plain folder inside some other repository (the
+    stand-in inside this project's clone) is a plain folder."""
+    folder = Path(folder)
+    return (folder / ".git").exists() or ((folder / "HEAD").is_file() and (folder / "objects").is_dir())
+
+
 def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None, log=None) -> str:
     """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit."""
     dest = Path(dest)
@@ -68,10 +75,7 @@ def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None,
         shutil.rmtree(checkout)
     dest.mkdir(parents=True, exist_ok=True)
     source = repo if repo else str(Path(path).expanduser().resolve())
-    is_git = (
-        repo is not None
-        or subprocess.run(["git", "-C", source, "rev-parse", "--git-dir"], capture_output=True).returncode == 0
-    )  # a checkout or a bare mirror
+    is_git = repo is not None or is_repository(Path(source))
     if is_git:
         # "--" ends options: a repository string can never be read as one.
         _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout), log=log)
