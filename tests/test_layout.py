@@ -54,3 +54,21 @@ def test_the_claix_2023_profile_differs_from_the_default_only_in_partitions_gpu_
     assert c23["set-resources"]["run_inference"]["gpu_model"] == "h100"
     assert "h100:1" in c23["set-resources"]["run_inference"]["slurm_extra"]
     assert c23["software-deployment-method"] == "conda"  # CLAIX-2018's module names are not there
+
+
+def test_the_conda_environment_pins_what_pyproject_pins():
+    """workflow/envs/workflow.yaml repeats pyproject's versions for --software-deployment-method conda."""
+    import re
+    import tomllib
+
+    import yaml
+
+    pins = {}
+    for dep in tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        name, version = dep.split("==")
+        pins[name] = version
+    env = yaml.safe_load((PROJECT / "workflow/envs/workflow.yaml").read_text())["dependencies"]
+    conda = dict(re.split(r"\s*=\s*", d.strip(), maxsplit=1) for d in env if isinstance(d, str) and "=" in d)
+    conda["matplotlib"] = conda.pop("matplotlib-base")  # conda-forge's name for the same package
+    for name in ("pandas", "seaborn", "matplotlib", "pyyaml"):
+        assert conda[name] == pins[name], name

@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from . import snakemake_api
+
 GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 core-hours
 
 
@@ -47,8 +49,8 @@ def _resource_value(resource, rule: str):
 
 def _rule_resource(resource_settings, rule: str, key: str):
     """The rule's own value (set-resources) or else the default (default-resources)."""
-    defaults = resource_settings._parsed_default_resources if resource_settings.default_resources else {}
-    overrides = resource_settings._parsed_overwrite_resources
+    defaults = snakemake_api.default_resources(resource_settings)
+    overrides = snakemake_api.rule_resources(resource_settings)
     for source in (overrides.get(rule, {}), defaults):
         value = _resource_value(source.get(key), rule)  # Resources.get gives an empty Resource when unset
         if value is not None:
@@ -74,7 +76,7 @@ def cluster_requests(resource_settings, rules) -> dict[str, dict]:
             key: _rule_resource(resource_settings, rule.name, key)
             for key in ("slurm_partition", "mem_mb", "runtime", "gpu", "gpu_model")
         }
-        threads = resource_settings._parsed_overwrite_threads.get(rule.name) or rule.resources.get("_cores")
+        threads = snakemake_api.rule_threads(resource_settings).get(rule.name) or rule.resources.get("_cores")
         request["cpus"] = int(_resource_value(threads, rule.name) or 1)
         requests[rule.name] = {k: v for k, v in request.items() if v is not None}
     return requests

@@ -1,5 +1,6 @@
-"""The one place that reads Snakemake's internals (no public interface says which jobs a run is about
-to start, and why). Checked against the pinned Snakemake by tests/test_gpu_once.py."""
+"""The one place that reads Snakemake's internals, where no public interface says what the workflow needs:
+the jobs a run is about to start and why, the profile's parsed resources, the local rules. Checked against
+the pinned Snakemake by tests/test_snakemake_api.py; a Snakemake upgrade that moves them fails there."""
 
 from __future__ import annotations
 
@@ -13,3 +14,23 @@ def pending_jobs(workflow) -> list[Pending]:
         Pending(job.rule.name, tuple(str(f) for f in job.output), str(dag.reason(job)).replace("\n", " "))
         for job in dag.needrun_jobs()
     ]
+
+
+def default_resources(resource_settings) -> dict:
+    """default-resources as Snakemake parsed them (name -> Resource)."""
+    return resource_settings._parsed_default_resources if resource_settings.default_resources else {}
+
+
+def rule_resources(resource_settings) -> dict:
+    """set-resources as Snakemake parsed them (rule -> name -> Resource)."""
+    return resource_settings._parsed_overwrite_resources
+
+
+def rule_threads(resource_settings) -> dict:
+    """set-threads as Snakemake parsed them (rule -> threads)."""
+    return resource_settings._parsed_overwrite_threads
+
+
+def local_rules(workflow) -> set[str]:
+    """The names of the rules that run where Snakemake runs (localrules: and localrule: True)."""
+    return set(workflow._localrules)

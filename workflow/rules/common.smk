@@ -1,7 +1,7 @@
 # Python helpers and input functions shared by the rules.
 from snakemake.exceptions import WorkflowError
 
-from noisyneurosim import adapt, cluster, integrity, pipeline, training
+from noisyneurosim import adapt, cluster, integrity, pipeline, snakemake_api, training
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
@@ -69,7 +69,7 @@ def slurm_preflight(wildcards):
             [
                 r
                 for r in workflow.rules
-                if r.name not in workflow._localrules and not r.norun
+                if r.name not in snakemake_api.local_rules(workflow) and not r.norun
             ],
             pipeline.plan(SWEEP),
             pipeline.rule_seconds(SWEEP),
