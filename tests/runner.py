@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -35,3 +36,19 @@ def row(runs, **knobs):
         hit = hit[hit[key] == value]
     assert len(hit) == 1, f"{len(hit)} rows for {knobs}"
     return hit.iloc[0]
+
+
+def inference_processes(workdir) -> list[int]:
+    """The NeuroSim inference processes running in a workflow folder (from /proc)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        if b"inference.py" in cmdline and cwd.startswith(str(workdir)):
+            pids.append(int(pid))
+    return pids

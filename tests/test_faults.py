@@ -6,11 +6,10 @@ import re
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from conftest import PROJECT, Workflow, base_config, git, make_standin
-from runner import ran
+from runner import inference_processes, ran
 
 from noisyneurosim.files import write_json
 
@@ -35,21 +34,6 @@ def wait_for(predicate, timeout=90):
             return found
         time.sleep(0.1)
     raise AssertionError("timed out waiting")
-
-
-def inference_processes(workdir):
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-        except OSError:
-            continue
-        if b"inference.py" in cmdline and cwd.startswith(str(workdir)):
-            pids.append(int(pid))
-    return pids
 
 
 def parent_of(pid):

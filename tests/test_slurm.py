@@ -196,7 +196,7 @@ def test_training_runs_on_the_gpu_partition_in_jobs_that_continue_one_another(ma
 def test_failed_job_is_reported_with_its_log_and_retried(make_workflow):
     """NeuroSim's process dies under a running Slurm job (as under the OOM killer): the job
     fails, is reported with its log, and is retried; the point is not recorded as failed."""
-    from test_faults import inference_processes
+    from runner import inference_processes
 
     wf = make_workflow({"retry": {"grid": {"vari": [0.0]}, "seeds": [2]}})
     killed = []

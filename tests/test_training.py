@@ -14,7 +14,7 @@ import pytest
 from runner import ran
 
 from noisyneurosim import config as cfg
-from noisyneurosim.adapt import ROOT, TRAINING_ADAPTATIONS
+from noisyneurosim.adapt import ROOT
 from noisyneurosim.param_patch import UpstreamChanged
 from noisyneurosim.training import job_stops, prepare_checkout, previous_stop
 
@@ -137,7 +137,6 @@ def test_an_upstream_change_in_train_py_stops_training_and_names_it(standin, tmp
         UpstreamChanged, match=r"upstream changed: .*for epoch in range.* not found in Inference_pytorch/train.py"
     ):
         prepare_checkout(checkout, tmp_path / "copy", "c0ffee")
-    assert "resumable-training-loop" in {a.name for a in TRAINING_ADAPTATIONS}
 
 
 def test_two_word_lengths_train_two_checkpoints_that_inference_loads(make_workflow):
