@@ -66,6 +66,8 @@ rule report_outcome:
     log:
         job=paths.OUTCOME_LOG,
     localrule: True
+    conda:
+        "../envs/workflow.yaml"
     shell:
         "echo 'the final line follows from onsuccess' > {log.job}"
 
