@@ -212,3 +212,20 @@ def test_small_things_say_what_is_wrong(tmp_path):
         {**knobs, "model": "DenseNet40", "memcelltype": 2, "cellBit": 2, "subArray": 64},
     )
     assert "lower subArray to 32 rows or fewer" in hint
+
+
+def test_summary_crowns_no_setting_among_those_sharing_one_inference_run():
+    import pandas as pd
+
+    from noisyneurosim.summary import best_accuracy_at
+
+    done = pd.DataFrame(
+        {
+            "swept": ["vari;technode"] * 4,
+            "vari": [0.0, 0.0, 0.1, 0.1],
+            "technode": [22, 45, 22, 45],
+            "accuracy_mean": [0.9, 0.9, 0.8, 0.8],
+        }
+    )
+    assert best_accuracy_at(done) == "vari=0 (shared by its 2 hardware settings: one inference run, one accuracy)"
+    assert best_accuracy_at(done.iloc[[0, 2]]) == "vari=0, technode=22"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import decode_swept, failure_log
-from .knobs import KNOBS, display
+from .knobs import INFERENCE_NAMES, KNOBS, display
 from .precision import Z95, wilson  # over seeds: no finite-population correction (each seed draws anew)
 
 # Chip-level metrics summarised, with the direction that is better.
@@ -140,6 +140,21 @@ def describe_setting(row: pd.Series) -> str:
     return ", ".join(f"{k}={display(k, row[k])}" for k in swept)
 
 
+def best_accuracy_at(done: pd.DataFrame) -> str:
+    """Where the best accuracy is, by the knobs that decide accuracy: settings that differ only in hardware
+    knobs share one inference run and so one accuracy, and none of them is crowned over the others."""
+    top = done[done["accuracy_mean"] == done["accuracy_mean"].max()]
+    first = top.iloc[0]
+    axes = [k for k in decode_swept(first.get("swept")) if k in INFERENCE_NAMES or k.startswith("train.")]
+    where = ", ".join(f"{k}={display(k, first[k])}" for k in axes) or "defaults"
+    if len(top) == 1:
+        return describe_setting(first)
+    same_run = all(all(r[k] == first[k] for k in axes) for _, r in top.iterrows())
+    if same_run:
+        return f"{where} (shared by its {len(top)} hardware settings: one inference run, one accuracy)"
+    return f"{len(top)} settings tie: " + "; ".join(describe_setting(r) for _, r in top.iterrows())
+
+
 def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
     lines = ["# NoisyNeuroSIM summary", ""]
     total, ok = len(runs), int((runs["status"] == "ok").sum())
@@ -156,7 +171,7 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
         best = done.loc[done["accuracy_mean"].idxmax()]
         lines.append(
             f"- Best accuracy: {best['accuracy_mean']:.4f} "
-            f"(95 % CI {best['accuracy_ci95_low']:.4f}-{best['accuracy_ci95_high']:.4f}) at {describe_setting(best)}"
+            f"(95 % CI {best['accuracy_ci95_low']:.4f}-{best['accuracy_ci95_high']:.4f}) at {best_accuracy_at(done)}"
         )
         eff = done.loc[done["tops_per_w_mean"].idxmax()]
         lines.append(
