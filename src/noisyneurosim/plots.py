@@ -418,8 +418,9 @@ def pareto(summary: pd.DataFrame, runs: pd.DataFrame) -> list[Drawn]:
         fig,
         [
             "Accuracy against energy efficiency",
-            "each point: one setting that finished on every seed, mean over its seeds",
-            _not_shown(int((runs["status"] == "ok").sum()), len(runs)),
+            "each mark: one setting that finished on every seed, mean over its seeds",
+            # marks are settings (seeds pooled), so count settings, not points
+            _not_shown(len(s), len(summary), "settings"),
         ],
     )
     marks = []
