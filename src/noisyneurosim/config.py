@@ -254,9 +254,9 @@ def load_yaml(path: str | Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{path}:{where}: YAML syntax error: {_short(problem, 200)}"]) from None
+        raise ConfigError([f"{path}:{where}: YAML syntax error: {_cut(problem)}"]) from None
     except (ValueError, OverflowError, RecursionError) as exc:  # a 5000-digit number, nesting too deep
-        raise ConfigError([f"{path}: a value cannot be read: {_short(str(exc), 200)}"]) from None
+        raise ConfigError([f"{path}: a value cannot be read: {_cut(str(exc))}"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -448,6 +448,11 @@ class _BoundedRepr(reprlib.Repr):
 
 
 _BOUNDED = _BoundedRepr()
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    """A message's own text (not a value), cut with its length."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _short(value: Any, limit: int = 100) -> str:
