@@ -224,3 +224,17 @@ def test_gpu_rules_declare_a_gpu(finished):
     jobs = out.split("rule run_inference:")[1:]
     assert len(jobs) == 2
     assert all("gpu=1" in job.split("\n\n")[0] for job in jobs)
+
+
+def test_a_job_cut_off_by_an_interruption_is_redone_without_asking(tmp_path):
+    """rerun-incomplete's promise: a SIGINT can come after a job wrote its result but before Snakemake
+    recorded it; that one job is redone (the SIGINT test in test_faults.py meets this now and then)."""
+    from noisyneurosim.reruns import Pending, redone
+
+    result = tmp_path / "0.json"
+    result.write_text('{"status": "ok", "adaptations": "a"}')
+    fingerprints = {"run_inference": "a"}
+    cut_off = Pending("run_inference", (str(result),), "Forced execution", interrupted=True)
+    forced = Pending("run_inference", (str(result),), "Forced execution")
+    assert redone([cut_off], fingerprints) == ([], [])
+    assert redone([forced], fingerprints) == ([], [forced])

@@ -33,6 +33,7 @@ class Pending:
     rule: str
     outputs: tuple[str, ...]
     reason: str
+    interrupted: bool = False  # cut off by an interruption (Snakemake marked it incomplete): redone by policy
 
 
 def gpu_results(sweep) -> dict[str, list[str]]:
@@ -135,8 +136,8 @@ def redone(pending: list[Pending], fingerprints: dict[str, str]) -> tuple[list[P
     deciding, not_deciding = [], []
     for job in pending:
         record = finished(Path(job.outputs[0])) if job.rule in GPU_RULES and job.outputs else None
-        if record is None:
-            continue  # not GPU work, or no finished result: nothing is paid twice
+        if record is None or job.interrupted:
+            continue  # not GPU work, no finished result, or a job cut off by an interruption (rerun-incomplete)
         was = record.get("adaptations")
         (deciding if was is not None and was != fingerprints.get(job.rule) else not_deciding).append(job)
     return deciding, not_deciding

@@ -10,8 +10,15 @@ from .reruns import Pending
 def pending_jobs(workflow) -> list[Pending]:
     """The jobs this run will start, with Snakemake's reason; called from onstart (the DAG is final)."""
     dag = workflow.dag
+    persistence = workflow.persistence
     return [
-        Pending(job.rule.name, tuple(str(f) for f in job.output), str(dag.reason(job)).replace("\n", " "))
+        Pending(
+            job.rule.name,
+            tuple(str(f) for f in job.output),
+            str(dag.reason(job)).replace("\n", " "),
+            # marked incomplete: the job was cut off (a SIGINT can come after its result was written)
+            interrupted=bool(persistence._filter_incomplete_keys([persistence._get_key(f) for f in job.output])),
+        )
         for job in dag.needrun_jobs()
     ]
 
