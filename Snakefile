@@ -51,7 +51,10 @@ rule all:
 onstart:
     if workflow.is_main_process:
         PENDING = snakemake_api.pending_jobs(workflow)
-        reruns.refuse_redo(PENDING, GPU_FINGERPRINTS, allow=SETTINGS.allow_gpu_redo)
+        for line in reruns.refuse_redo(
+            PENDING, GPU_FINGERPRINTS, allow=SETTINGS.allow_gpu_redo
+        ):
+            print(line, file=sys.stderr)
         reruns.stage_before_gpu(
             PENDING,
             SWEEP,

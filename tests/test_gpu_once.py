@@ -89,6 +89,7 @@ def test_a_redo_for_no_deciding_reason_stops_before_anything_starts(finished):
     # the flag lets the one run redo them
     proc = wf.run("--forcerun", "run_inference", "--config", "allow_gpu_redo=true")
     assert result.stat().st_mtime_ns != stamp
+    assert "it redoes 2 finished GPU job(s), as allow_gpu_redo asks" in proc.stderr
 
 
 def test_freed_traces_are_said_before_a_new_hardware_value_needs_them(finished):
@@ -125,6 +126,7 @@ def test_a_broken_interpreter_is_found_before_the_first_gpu_job(finished, tmp_pa
     wf.config["python"]["command"] = sys.executable
     proc = wf.run()
     assert ran(proc, "run_inference") == 1 and len(wf.runs()) == 6
+    assert "this run starts 1 GPU job(s) that have no finished result" in proc.stderr
 
 
 def test_a_split_run_traces_as_the_unsplit_run(make_workflow):

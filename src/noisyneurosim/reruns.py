@@ -143,19 +143,20 @@ def redone(pending: list[Pending], fingerprints: dict[str, str]) -> tuple[list[P
     return deciding, not_deciding
 
 
-def refuse_redo(pending: list[Pending], fingerprints: dict[str, str], allow: bool) -> str | None:
+def refuse_redo(pending: list[Pending], fingerprints: dict[str, str], allow: bool) -> list[str]:
     """Raise (naming every job, its reason and both ways on) when finished GPU work would be redone for
-    a reason that decides nothing; return a line on what is redone for a deciding reason, if any."""
+    a reason that decides nothing; else return what this run redoes, and why, for the start of the run."""
     from snakemake.exceptions import WorkflowError
 
     deciding, not_deciding = redone(pending, fingerprints)
-    note = (
-        f"NoisyNeuroSIM: {len(deciding)} finished GPU job(s) rerun because NeuroSim's adaptations changed"
-        if deciding
-        else None
-    )
+    new = sum(job.rule in GPU_RULES for job in pending) - len(deciding) - len(not_deciding)
+    said = [f"NoisyNeuroSIM: this run starts {new} GPU job(s) that have no finished result"] if new else []
+    if deciding:
+        said.append(f"NoisyNeuroSIM: it redoes {len(deciding)} finished GPU job(s): NeuroSim's adaptations changed")
     if not not_deciding or allow:
-        return note
+        if not_deciding:
+            said.append(f"NoisyNeuroSIM: it redoes {len(not_deciding)} finished GPU job(s), as allow_gpu_redo asks")
+        return said
     shown = "\n".join(f"  {job.rule} {job.outputs[0]}: {job.reason}" for job in not_deciding[:10])
     more = f"\n  ... and {len(not_deciding) - 10} more" if len(not_deciding) > 10 else ""
     listing = Path(REDO_LIST)  # Snakemake's own folder: nothing under results/ is written outside a job
