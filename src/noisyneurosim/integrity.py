@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import paths
 from .failures import match
+from .files import read_json
 from .reruns import gpu_results
 
 RETRY = "python -m noisyneurosim retry"
@@ -93,8 +94,8 @@ def retry_plan(sweep, runs, directory: Path = Path(".")) -> list[str]:
             else:  # the run's failed jobs
                 run = directory / Path(paths.FIRST_PART.format(acc=row["acc_id"])).parent
                 for part in sorted(run.glob("*.json")):
-                    record = _read(part)
-                    if record is None or record.get("status") != "ok":
+                    record = read_json(part)
+                    if not isinstance(record, dict) or record.get("status") != "ok":
                         remove.append(str(part.relative_to(directory)))
     out: list[str] = []
     for name in remove:
@@ -136,14 +137,6 @@ def dropped_lines(sweep, directory: Path = Path("."), shown: int = 5) -> list[st
         f"  {len(rows)} point(s) of {paths.RUNS} are no longer in this config and leave it on this run "
         f"(their files stay under results/): {listed}"
     ]
-
-
-def _read(path: Path) -> dict | None:
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def damage_message(found: list[tuple[str, str]], config: str) -> str:

@@ -10,12 +10,12 @@ before a new hardware value needs them), `refuse_redo` stops the run before any 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import config as cfg
 from . import paths
+from .files import read_json
 from .training import job_stops
 
 # the rules whose jobs run on a GPU (profiles/slurm gives them one)
@@ -121,10 +121,7 @@ def stage_before_gpu(pending: list[Pending], sweep, checkout: Path, deployment) 
 
 def finished(result: Path) -> dict | None:
     """A GPU job's result that is one: readable and ok (a failed or damaged one is no work to keep)."""
-    try:
-        record = json.loads(Path(result).read_text())
-    except (OSError, ValueError):
-        return None
+    record = read_json(Path(result))
     if not isinstance(record, dict) or record.get("status", "ok") != "ok":
         return None
     return record
