@@ -27,6 +27,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/neurosim.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/search.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
 
@@ -40,6 +41,7 @@ rule all:
         summary=paths.SUMMARY,
         summary_md=paths.SUMMARY_MD,
         plots=PLOTS,
+        searches=search_targets,
         config=paths.CONFIG_RECORD,
         outcome=paths.OUTCOME_MARK.format(run=RUN_ID),
 

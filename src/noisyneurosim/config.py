@@ -40,6 +40,7 @@ from .knobs import (
 )
 from .precision import Split
 from .rules import point_rules, point_warnings
+from .search import SEARCH_KEY, SearchSpec, check_spec
 from .settings import COST_KEYS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
 
 TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
@@ -57,7 +58,7 @@ TOP_LEVEL_KEYS = {
     "defaults": "knob values shared by every point",
     "studies": "named studies",
 }
-STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY}
+STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY, SEARCH_KEY}
 ACCURACY_SECTION_KEYS = set(SECTION_KEYS["accuracy"])
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 PYTHON_KEYS = set(SECTION_KEYS["python"])
@@ -164,6 +165,78 @@ class Point:
         return cls(**{**record, "swept": tuple(record["swept"])})
 
 
+@dataclass(frozen=True)
+class StudyContext:
+    """What turns one knob combination of a study into its points: a grid's, an explicit point's or a search's."""
+
+    study: str
+    where: str
+    defaults: dict
+    decouple: tuple
+    trains: bool
+    split: Split
+    seeds: tuple
+    swept: tuple
+    run_identity: dict
+    settings: Settings
+    own_accuracy: tuple = ()  # the accuracy keys the study sets itself (named in messages)
+
+    def points(self, label: str, combo: dict, problems: list[str], warns: list[str]) -> list[Point]:
+        """One point per seed, after NeuroSim's rules and the split's; problems are appended, not raised."""
+        where, settings, split = self.where, self.settings, self.split
+        before = len(problems)
+        knobs = _resolve_point(label, where, combo, self.defaults, list(self.decouple), problems, trains=self.trains)
+        for key, msg in point_rules(knobs):
+            problems.append(f"{label}: {key} = {_short(knobs[key])}: {msg}")
+        if settings.synthetic_test_images and knobs["dataset"] not in SYNTHETIC_DATASETS:
+            problems.append(
+                f"{label}: dataset = {_short(knobs['dataset'])}: datasets.synthetic generates "
+                f"{' and '.join(SYNTHETIC_DATASETS)} test sets only"
+            )
+        for _, msg in point_warnings(knobs, self.swept):
+            if f"{where}: {msg}" not in warns:
+                warns.append(f"{where}: {msg}")
+        population = test_images_of(knobs, settings)
+        key_path = f"{where}.accuracy" if "images_per_job" in self.own_accuracy else "accuracy"
+        if split.images_per_job and split.images_per_job > population:
+            problems.append(
+                f"{label}: {key_path}.images_per_job = {split.images_per_job}: more than the "
+                f"{population} test images of each run (dataset {knobs['dataset']}"
+                + (", max_test_images" if settings.max_test_images else "")
+                + (", datasets.synthetic_test_images" if settings.synthetic_test_images else "")
+                + ")"
+            )
+        if split.images_per_job and split.images_per_job < min(knobs["batch_size"], population):
+            problems.append(
+                f"{label}: {key_path}.images_per_job = {split.images_per_job}: fewer than batch_size "
+                f"({knobs['batch_size']}); the first job, which writes the layer traces, would see a smaller "
+                "first batch than the unsplit run and its hardware estimate would differ. Give images_per_job "
+                "at least batch_size"
+            )
+        if len(problems) > before:
+            return []
+        return [Point.make(self.study, seed, knobs, self.swept, self.run_identity, split) for seed in self.seeds]
+
+
+@dataclass(frozen=True)
+class SearchStudy:
+    """A study with `search:`: its spec, and how a proposed setting becomes ordinary points."""
+
+    spec: SearchSpec
+    context: StudyContext
+
+    def resolve(self, combo: dict) -> tuple[list[Point], str]:
+        """The setting's points (one per seed), or why NeuroSim cannot run it."""
+        problems: list[str] = []
+        label = _combo_label(self.context.where, 0, combo).replace(" point 1 ", " setting ")
+        points = self.context.points(label, combo, problems, [])
+        return points, "; ".join(problems)
+
+
+def _combo_label(where: str, index: int, combo: dict) -> str:
+    return f"{where} point {index + 1} ({', '.join(f'{k}={_short(v, 30)}' for k, v in combo.items()) or 'defaults'})"
+
+
 @dataclass
 class Sweep:
     config: dict
@@ -171,6 +244,7 @@ class Sweep:
     points: list[Point]
     settings: Settings = field(default_factory=Settings)
     warnings: list[str] = field(default_factory=list)
+    searches: dict = field(default_factory=dict)  # study -> SearchStudy: points proposed while the workflow runs
     _splits: dict | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -665,13 +739,27 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         raise ConfigError([f"{source}: {p}" for p in problems])
     points: list[Point] = []
     warns: list[str] = []
+    searches: dict[str, SearchStudy] = {}
     for study, spec in studies.items():
         where = f"studies.{study}"
         if not isinstance(study, str) or not STUDY_NAME.match(study):
             problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
             continue
         spec = _check_section(where, spec, STUDY_KEYS, problems)
+        search = None
+        if SEARCH_KEY in spec:
+            search = check_spec(
+                f"{where}.{SEARCH_KEY}", spec[SEARCH_KEY], problems, check_knobs=_check_knob_map, short=_short
+            )
+            for key in ("grid", "points"):
+                if key in spec:
+                    problems.append(
+                        f"{where}.{key}: a study searches or lists points, not both; put the {key} in a study of "
+                        "its own (points shared with it are run once)"
+                    )
         combos, named, seeds, decouple = _study_combos(where, spec, problems)
+        if search is not None:
+            combos, named = [{k: v[0] for k, v in search.space.items()}], list(search.space)
         split = _study_split(where, spec, settings, problems)
         # a study trains its checkpoints when it has a train: mapping or sweeps a training knob
         trains = TRAIN_KEY in spec or any(k in TRAIN_NAMES for c in combos for k in c)
@@ -680,44 +768,31 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         )
         study_defaults = {**defaults, **own_train}
         swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
+        if search is not None:
+            swept = tuple(k for k, values in search.space.items() if len(values) > 1)
+        context = StudyContext(
+            study=study,
+            where=where,
+            defaults=study_defaults,
+            decouple=tuple(decouple),
+            trains=trains,
+            split=split,
+            seeds=tuple(seeds),
+            swept=swept,
+            run_identity=run_identity,
+            settings=settings,
+            own_accuracy=tuple(spec.get("accuracy") or {}),
+        )
+        if search is not None:
+            searches[study] = SearchStudy(search, context)
+            continue
         seen_here: set = set()
         for ci, combo in enumerate(combos):
-            label = (
-                f"{where} point {ci + 1} ({', '.join(f'{k}={_short(v, 30)}' for k, v in combo.items()) or 'defaults'})"
-            )
-            knobs = _resolve_point(label, where, combo, study_defaults, decouple, problems, trains=trains)
-            for key, msg in point_rules(knobs):
-                problems.append(f"{label}: {key} = {_short(knobs[key])}: {msg}")
-            if settings.synthetic_test_images and knobs["dataset"] not in SYNTHETIC_DATASETS:
-                problems.append(
-                    f"{label}: dataset = {_short(knobs['dataset'])}: datasets.synthetic generates "
-                    f"{' and '.join(SYNTHETIC_DATASETS)} test sets only"
-                )
-            for _, msg in point_warnings(knobs, swept):
-                if f"{where}: {msg}" not in warns:
-                    warns.append(f"{where}: {msg}")
-            population = test_images_of(knobs, settings)
-            if split.images_per_job and split.images_per_job > population:
-                key_path = f"{where}.accuracy" if "images_per_job" in (spec.get("accuracy") or {}) else "accuracy"
-                problems.append(
-                    f"{label}: {key_path}.images_per_job = {split.images_per_job}: more than the "
-                    f"{population} test images of each run (dataset {knobs['dataset']}"
-                    + (", max_test_images" if settings.max_test_images else "")
-                    + (", datasets.synthetic_test_images" if settings.synthetic_test_images else "")
-                    + ")"
-                )
-            if split.images_per_job and split.images_per_job < min(knobs["batch_size"], population):
-                key_path = f"{where}.accuracy" if "images_per_job" in (spec.get("accuracy") or {}) else "accuracy"
-                problems.append(
-                    f"{label}: {key_path}.images_per_job = {split.images_per_job}: fewer than batch_size "
-                    f"({knobs['batch_size']}); the first job, which writes the layer traces, would see a smaller "
-                    "first batch than the unsplit run and its hardware estimate would differ. Give images_per_job "
-                    "at least batch_size"
-                )
-            for seed in seeds:
-                point = Point.make(study, seed, knobs, swept, run_identity, split)
+            for point in context.points(_combo_label(where, ci, combo), combo, problems, warns):
                 if point.point_id in seen_here:
-                    problems.append(f"{label}: duplicates an earlier point of {study} (seed {seed})")
+                    problems.append(
+                        f"{_combo_label(where, ci, combo)}: duplicates an earlier point of {study} (seed {point.seed})"
+                    )
                     continue
                 seen_here.add(point.point_id)
                 points.append(point)
@@ -725,7 +800,7 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         _check_plain_folder(settings, points, base, problems)
     if problems:
         raise ConfigError([f"{source}: {p}" for p in problems])
-    return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns)
+    return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns, searches=searches)
 
 
 def _check_plain_folder(settings: Settings, points: list[Point], base: Path, problems: list[str]) -> None:

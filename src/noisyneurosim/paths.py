@@ -71,6 +71,17 @@ SUMMARY_MD = "results/summary.md"
 PLOTS = "results/plots/{study}/{kind}"
 CONFIG_RECORD = "results/config.yaml"
 
+# search studies (search: in a study): one file per wave, the record the search resumes from
+SEARCH = "results/search/{study}"
+SEARCH_WAVE = SEARCH + "/waves/{wave}.json"
+SEARCH_WAVES_GLOB = "results/search/*/waves/*.json"
+SEARCH_TRIALS = SEARCH + "/trials.csv"  # every setting tried, with its results
+SEARCH_FRONT = SEARCH + "/front.csv"
+SEARCH_HYPERVOLUME = SEARCH + "/hypervolume.csv"  # against settings evaluated and against GPU hours
+SEARCH_FIGURE = SEARCH + "/front.png"
+SEARCH_SUMMARY = SEARCH + "/summary.md"
+SEARCH_JOURNAL = SEARCH + "/optuna.journal"  # Optuna's journal, written from the waves (optuna-dashboard)
+
 # logs: NeuroSim's own output (read by the parser) and each job's own log (its stderr and logger)
 STAGE_STDOUT = "results/logs/stage_dataset/{dataset}.stdout"
 STAGE_STDERR = "results/logs/stage_dataset/{dataset}.stderr"
@@ -105,6 +116,8 @@ OUTCOME_LOG = "results/logs/report_outcome.log"
 SUMMARISE_LOG = "results/logs/summarise_results.log"
 PLOT_LOG = "results/logs/plots/{study}/{kind}.log"
 RECORD_CONFIG_LOG = "results/logs/record_config.log"
+SEARCH_WAVE_LOG = "results/logs/search/{study}/wave-{wave}.log"
+SEARCH_RESULTS_LOG = "results/logs/search/{study}/results.log"
 
 
 def source(commit: str) -> str:

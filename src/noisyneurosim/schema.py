@@ -9,6 +9,7 @@ import yaml
 
 from .config import EPOCHS_TEXT
 from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
+from .search import DIRECTIONS, OBJECTIVE_COLUMNS, SEED_LIMIT
 from .settings import ACCURACY_KEYS, COST_KEYS, SECTION_KEYS
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -98,6 +99,7 @@ def build() -> dict:
                         "decouple": {"type": "array", "items": {"enum": list(COUPLINGS)}},
                         "accuracy": {"type": "object", "additionalProperties": False, "properties": ACCURACY_KEYS},
                         "train": {"anyOf": [{"$ref": "#/$defs/train_values"}, {"type": "null"}]},
+                        "search": _search(plain, axis, positive),
                     },
                 },
             },
@@ -107,6 +109,35 @@ def build() -> dict:
             "train_values": train_values,
             "knobs": {name: knob_schema(knob) for name, knob in KNOBS.items()},
         },
+    }
+
+
+def _search(plain: list, axis, positive: dict) -> dict:
+    """A study's search: mapping (checked in full by search.check_spec)."""
+    number = {"type": "number"}
+    span = {**_mapping({"low": number, "high": number, "step": positive}), "required": ["low", "high", "step"]}
+    count = {"type": "integer", "minimum": 1}
+    return {
+        **_mapping(
+            {
+                "space": _mapping({name: {"anyOf": [axis(name), span]} for name in plain}),
+                "objectives": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "propertyNames": {"enum": list(OBJECTIVE_COLUMNS)},
+                    "additionalProperties": {"enum": list(DIRECTIONS)},
+                },
+                "constraints": {"type": "array", "items": {"type": "string"}},
+                "budget": {
+                    **_mapping({"points": count, "gpu_hours": positive, "core_hours": positive}),
+                    "minProperties": 1,
+                },
+                "points_per_wave": count,
+                "inference_runs_per_wave": count,
+                "seed": {"type": "integer", "minimum": 0, "maximum": SEED_LIMIT - 1},
+            }
+        ),
+        "required": ["space", "objectives", "budget"],
     }
 
 

@@ -32,6 +32,8 @@ rule collect_results:
         # a path, not rules.fetch_neurosim.output: a rule reference beside the long lists above makes
         # Snakemake hash each list once per file in it (minutes at 10,000 points)
         adaptations=paths.ADAPTATIONS.format(commit=SETTINGS.commit),
+        # search studies' points: known once their searches have stopped
+        searches=search_targets,
     output:
         runs=report(
             paths.RUNS,
@@ -52,6 +54,8 @@ rule collect_results:
         job=paths.COLLECT_LOG,
     conda:
         "../envs/workflow.yaml"
+    params:
+        searches=SEARCHES,
     script:
         "../scripts/collect_results.py"
 

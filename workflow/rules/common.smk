@@ -1,17 +1,43 @@
 # Python helpers and input functions shared by the rules.
 from snakemake.exceptions import WorkflowError
 
-from noisyneurosim import adapt, cluster, integrity, pipeline, snakemake_api, training
+from noisyneurosim import (
+    adapt,
+    cluster,
+    integrity,
+    pipeline,
+    search_run,
+    snakemake_api,
+    training,
+)
 from noisyneurosim.config import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
 SOURCE = paths.source(SETTINGS.commit)
-ACCURACY = SWEEP.accuracy_settings()
-SPLITS = SWEEP.splits()  # how each inference run is split into jobs and stopped
-POPULATION = {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()}
-HARDWARE = SWEEP.hardware_settings()
+# the points search studies propose while the workflow runs are read from their wave files when a job
+# names one: these lookups know the sweep's points and those
+PROPOSED = search_run.ProposedPoints()
+ACCURACY = search_run.Lookup(
+    SWEEP.accuracy_settings(), lambda p: p.acc_id, lambda p: p, PROPOSED
+)
+# how each inference run is split into jobs and stopped
+SPLITS = search_run.Lookup(
+    SWEEP.splits(), lambda p: p.acc_id, lambda p: p.accuracy_split, PROPOSED
+)
+POPULATION = search_run.Lookup(
+    {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()},
+    lambda p: p.acc_id,
+    lambda p: cfg_test_images(p, SETTINGS),
+    PROPOSED,
+)
+HARDWARE = search_run.Lookup(
+    SWEEP.hardware_settings(), lambda p: p.hw_id, lambda p: p, PROPOSED
+)
 # one point per training run (studies with train:); its training knobs are the run's
-TRAINING = SWEEP.training_settings()
+TRAINING = search_run.Lookup(
+    SWEEP.training_settings(), lambda p: p.train_id, lambda p: p, PROPOSED
+)
+SEARCHES = sorted(SWEEP.searches)
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
@@ -38,6 +64,7 @@ wildcard_constraints:
     train="t[0-9a-f]{10}",
     stop="[1-9][0-9]*",  # the epoch a training job stops before
     choice="best|last",  # train.checkpoint
+    study="[A-Za-z][A-Za-z0-9_-]{0,63}",
 
 
 # The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing the Snakefile on a
@@ -207,3 +234,40 @@ def reproducibility_inputs(wildcards):
         "traces": paths.TRACES.format(acc=acc),
         "main": paths.BUILD_MAIN.format(hw=hw),
     }
+
+
+def search_spec(wildcards):
+    """What decides a search's proposals; a new budget reruns its waves, which propose the same points."""
+    return search_run.spec_record(SWEEP.searches[wildcards.study])
+
+
+def search_wave_inputs(wildcards):
+    """Wave w is proposed from the results of every setting of the waves before it."""
+    wave = int(wildcards.wave)
+    if wave == 0:
+        return {}
+    previous = checkpoints.search_wave.get(study=wildcards.study, wave=wave - 1).output.wave
+    points = [
+        p
+        for w in range(wave)
+        for p in search_run.wave_points(read_json(search_run.wave_file(wildcards.study, w)))
+    ]
+    return {"previous": previous, "results": search_run.result_files(points)}
+
+
+def search_result_inputs(wildcards):
+    """Every wave until the one that stopped (checkpoints), and the results of all their settings."""
+    waves, points = [], []
+    wave = 0
+    while True:
+        out = checkpoints.search_wave.get(study=wildcards.study, wave=wave).output.wave
+        record = read_json(out)
+        waves.append(out)
+        points += search_run.wave_points(record)
+        if record["stop"]:
+            return {"waves": waves, "results": search_run.result_files(points)}
+        wave += 1
+
+
+def search_targets(wildcards):
+    return [paths.SEARCH_SUMMARY.format(study=s) for s in SEARCHES]

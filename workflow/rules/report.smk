@@ -5,6 +5,7 @@ from noisyneurosim.figures import PLOT_KINDS
 rule summarise_results:
     input:
         runs=paths.RUNS,
+        searches=search_targets,
     output:
         summary=report(
             paths.SUMMARY,

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from noisyneurosim.aggregate import collect
 from noisyneurosim.pipeline import read_points
+from noisyneurosim.search_run import with_searched_points
 
 collect(
-    read_points(snakemake.input.points),
+    with_searched_points(read_points(snakemake.input.points), snakemake.params.searches),
     Path("."),
     runs_csv=Path(snakemake.output.runs),
     layers_csv=Path(snakemake.output.layers),

@@ -11,4 +11,6 @@ from noisyneurosim.summary import markdown, summarise
 runs = pd.read_csv(snakemake.input.runs)
 summary = summarise(runs)
 atomic_write(Path(snakemake.output.summary), summary.to_csv(index=False))
-atomic_write(Path(snakemake.output.markdown), markdown(summary, runs))
+# each search study's section (its front and hypervolume) after the grid's
+sections = [Path(f).read_text() for f in snakemake.input.searches]
+atomic_write(Path(snakemake.output.markdown), "\n".join([markdown(summary, runs), *sections]))

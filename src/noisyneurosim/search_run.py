@@ -1,0 +1,475 @@
+"""A search study while the workflow runs: its wave files, the points they propose, its tables.
+
+The wave files (paths.SEARCH_WAVE) are the search's record: each lists the settings proposed, their
+points (ordinary points: same ids as a grid's, so shared work is reused) and what each was expected to
+cost. Results are read from the points' own result files, as runs.csv reads them.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from . import paths
+from .aggregate import point_row
+from .cluster import GPU_HOUR_IN_CORE_HOURS
+from .config import Point, SearchStudy, Sweep, test_images
+from .files import read_json, write_json
+from .precision import expected_images
+from .search import Costs, Trial, Wave, propose, spent
+
+
+def wave_file(study: str, wave: int) -> str:
+    return paths.SEARCH_WAVE.format(study=study, wave=wave)
+
+
+def wave_files(study: str, base: Path = Path(".")) -> list[str]:
+    """The study's wave files on disk, in wave order (relative to base)."""
+    found = []
+    wave = 0
+    while (base / wave_file(study, wave)).exists():
+        found.append(wave_file(study, wave))
+        wave += 1
+    return found
+
+
+def result_files(points: list[Point]) -> list[str]:
+    """What a point's row is read from: its inference run's accuracy and its estimate (and training)."""
+    files = []
+    for p in points:
+        files += [paths.ACCURACY.format(acc=p.acc_id), paths.ESTIMATE.format(acc=p.acc_id, hw=p.hw_id)]
+        if p.train_id:
+            files.append(paths.TRAINING_RECORD.format(train=p.train_id))
+    return list(dict.fromkeys(files))
+
+
+def wave_points(record: dict) -> list[Point]:
+    return [Point.from_record(r) for s in record["settings"] for r in s["points"]]
+
+
+def trials_of(record: dict) -> list[Trial]:
+    """The settings a wave file lists, as proposed (no results yet)."""
+    return [
+        Trial(
+            combo=s["combo"],
+            wave=record["wave"],
+            status=s["status"],
+            reason=s.get("reason", ""),
+            new_inference_runs=s["new_inference_runs"],
+            gpu_hours=s["gpu_hours"],
+            cpu_hours=s["cpu_hours"],
+            points=s["points"],
+        )
+        for s in record["settings"]
+    ]
+
+
+def with_results(trials: list[Trial], columns: tuple, base: Path, commit: str) -> list[Trial]:
+    """Each proposed setting with its results: ok (mean over seeds), failed (the first reason) or pending."""
+    for t in trials:
+        if t.status == "rejected":
+            continue
+        rows = [point_row(Point.from_record(r), base, commit)[0] for r in t.points]
+        t.rows = rows
+        failed = [r for r in rows if r["status"] == "failed"]
+        if failed:
+            t.status, t.reason = "failed", failed[0]["reason"]
+        elif any(r["status"] != "ok" for r in rows):
+            t.status = "pending"
+        else:
+            values = {c: [r[c] for r in rows] for c in columns}
+            if any(v is None or not math.isfinite(v) for vs in values.values() for v in vs):
+                t.status, t.reason = "failed", f"no finite value for {', '.join(columns)}"
+            else:
+                t.status, t.values = "ok", {c: sum(vs) / len(vs) for c, vs in values.items()}
+    return trials
+
+
+def history(study: SearchStudy, name: str, before: int, base: Path, commit: str) -> list[Trial]:
+    """Every setting of waves 0..before-1, with its results."""
+    trials = []
+    for wave in range(before):
+        record = read_json(base / wave_file(name, wave))
+        if record is None:
+            raise FileNotFoundError(f"{wave_file(name, wave)}: missing; wave {before} is proposed after it")
+        trials += trials_of(record)
+    return with_results(trials, study.spec.columns, base, commit)
+
+
+def costs(sweep: Sweep, study: SearchStudy, base: Path) -> tuple[Costs, Callable]:
+    """The plan's cost table for one search study's settings: GPU hours of its new inference runs,
+    core-hours of its estimates, whether its inference runs exist (a grid's, an earlier search's)."""
+    settings = sweep.settings
+    grid_runs = {p.acc_id for p in sweep.points}
+    resolved: dict[str, tuple] = {}
+
+    def points_of(combo: dict) -> tuple:
+        key = repr(sorted(combo.items()))
+        if key not in resolved:
+            resolved[key] = study.resolve(combo)
+        return resolved[key]
+
+    def inference_hours(combo: dict) -> float:
+        seconds = 0.0
+        for p in {p.acc_id: p for p in points_of(combo)[0]}.values():
+            per_image = settings.cost[p.knobs["model"]]["gpu_seconds_per_image"]
+            seconds += expected_images(p.accuracy_split, test_images(p, settings)) * per_image
+        return seconds / 3600
+
+    def estimate_hours(combo: dict) -> float:
+        return sum(settings.cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in points_of(combo)[0]) / 3600
+
+    def inference_done(combo: dict) -> bool:
+        points = points_of(combo)[0]
+        return bool(points) and all(
+            p.acc_id in grid_runs or (base / paths.ACCURACY.format(acc=p.acc_id)).exists() for p in points
+        )
+
+    cost = Costs(
+        inference_hours=inference_hours,
+        estimate_hours=estimate_hours,
+        inference_done=inference_done,
+        reject=lambda combo: points_of(combo)[1] or None,
+        points_per_setting=len(study.context.seeds),
+    )
+    return cost, points_of
+
+
+def next_wave(sweep: Sweep, name: str, wave: int, base: Path = Path(".")) -> dict:
+    """Propose wave `wave` of search study `name` from the results of the waves before it: its wave file."""
+    study = sweep.searches[name]
+    earlier = history(study, name, wave, base, sweep.commit)
+    pending = [t for t in earlier if t.status == "pending"]
+    if pending:  # the checkpoint's inputs are every earlier point's results: this is a bug, not a state
+        raise RuntimeError(f"wave {wave} of {name}: {len(pending)} earlier settings have no results yet")
+    cost, points_of = costs(sweep, study, base)
+    grid_points = len(sweep.points)
+    proposal: Wave = propose(
+        study.spec, earlier, wave, cost, limit_points=sweep.settings.limits["max_points"] - grid_points
+    )
+    settings = []
+    for t in proposal.trials:
+        points, reason = points_of(t.combo)
+        settings.append(
+            {
+                "combo": t.combo,
+                "status": t.status,
+                "reason": reason,
+                "new_inference_runs": t.new_inference_runs,
+                "gpu_hours": t.gpu_hours,
+                "cpu_hours": t.cpu_hours,
+                "points": [p.as_record() for p in points] if t.status == "pending" else [],
+            }
+        )
+    used = spent(earlier + [t for t in proposal.trials], len(study.context.seeds))
+    return {
+        "study": name,
+        "wave": wave,
+        "seed": study.spec.seed,
+        "settings": settings,
+        "stop": proposal.stop,
+        "why": proposal.why,
+        "spent": used,
+    }
+
+
+def write_wave(sweep: Sweep, name: str, wave: int, out: Path, base: Path = Path(".")) -> dict:
+    record = next_wave(sweep, name, wave, base)
+    write_json(out, record)
+    return record
+
+
+class ProposedPoints:
+    """Points proposed by search waves, read from the wave files when a job asks for one not known yet
+    (the Snakefile is read before the waves are proposed; a cluster job reads it after)."""
+
+    def __init__(self, base: Path = Path(".")):
+        self.base = base
+        self.read: set[str] = set()
+        self.points: list[Point] = []
+
+    def refresh(self) -> list[Point]:
+        new = []
+        for name in sorted(glob.glob(str(self.base / paths.SEARCH_WAVES_GLOB))):
+            if name in self.read:
+                continue
+            record = read_json(Path(name))
+            if record is None:
+                continue  # being written: read on the next miss
+            self.read.add(name)
+            new += wave_points(record)
+        self.points += new
+        return new
+
+
+class Lookup(dict):
+    """A mapping of the sweep's ids (acc, hw, train) that also knows proposed points, read on a miss."""
+
+    def __init__(self, known: dict, key: Callable[[Point], str], value: Callable[[Point], object], proposed):
+        super().__init__(known)
+        self.key, self.value, self.proposed = key, value, proposed
+        for p in proposed.points:
+            self.setdefault(key(p), value(p))
+
+    def __missing__(self, wanted):
+        for p in self.proposed.points + self.proposed.refresh():
+            k = self.key(p)
+            if k and k not in self:
+                super().__setitem__(k, self.value(p))
+        if wanted in self:
+            return super().__getitem__(wanted)
+        raise KeyError(wanted)
+
+
+def gpu_hours_at_most(sweep: Sweep, study: SearchStudy) -> float:
+    """The most GPU hours the search may spend (for the plan and limits.max_gpu_hours)."""
+    budget = study.spec.budget
+    bounds = []
+    if "gpu_hours" in budget:
+        bounds.append(budget["gpu_hours"])
+    if "core_hours" in budget:
+        bounds.append(budget["core_hours"] / GPU_HOUR_IN_CORE_HOURS)
+    if "points" in budget:
+        settings = budget["points"] // max(1, len(study.context.seeds))
+        points, _ = study.resolve({k: v[0] for k, v in study.spec.space.items()})
+        per_run = sum(
+            expected_images(p.accuracy_split, test_images(p, sweep.settings))
+            * sweep.settings.cost[p.knobs["model"]]["gpu_seconds_per_image"]
+            for p in points
+        )
+        bounds.append(settings * per_run / 3600)
+    return min(bounds)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the study's tables, figure, journal and summary
+
+
+def finished(study: SearchStudy, name: str, base: Path, commit: str) -> tuple[list[Trial], dict]:
+    """Every setting of a finished search with its results, and its last wave (why it stopped)."""
+    files = wave_files(name, base)
+    trials = history(study, name, len(files), base, commit)
+    return trials, read_json(base / files[-1]) or {}
+
+
+def trials_table(study: SearchStudy, trials: list[Trial]):
+    import pandas as pd
+
+    from .search import front
+
+    spec = study.spec
+    on_front = {id(t) for t in front(spec, trials)}
+    rows = []
+    gpu = 0.0
+    for i, t in enumerate(trials):
+        gpu += t.gpu_hours
+        row = {"setting": i + 1, "wave": t.wave, "status": t.status, "reason": t.reason, **t.combo}
+        for column in spec.columns:
+            row[column] = t.values.get(column)
+        seeds_rows = t.rows
+        low = [r.get("accuracy_low") for r in seeds_rows if r.get("accuracy_low") is not None]
+        high = [r.get("accuracy_high") for r in seeds_rows if r.get("accuracy_high") is not None]
+        row["accuracy_low"] = min(low) if low else None  # the seeds' 95 % intervals, joined
+        row["accuracy_high"] = max(high) if high else None
+        row["feasible"] = t.feasible(spec)
+        row["on_front"] = id(t) in on_front
+        row["new_inference_runs"] = t.new_inference_runs
+        row["gpu_hours_planned"] = t.gpu_hours
+        row["gpu_hours_so_far"] = gpu
+        row["cpu_hours_planned"] = t.cpu_hours
+        row["point_ids"] = " ".join(r["point_id"] for r in t.points)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def hypervolume_table(study: SearchStudy, trials: list[Trial]):
+    """The front's hypervolume after each setting, in the order proposed, against settings and GPU hours."""
+    import pandas as pd
+
+    from .search import front, hypervolume, minimised, reference_point
+
+    spec = study.spec
+    reference = reference_point(spec, trials)
+    rows = []
+    gpu = 0.0
+    for i, t in enumerate(trials):
+        gpu += t.gpu_hours
+        volume = None
+        if reference is not None:
+            volume = hypervolume([minimised(spec, f) for f in front(spec, trials[: i + 1])], reference)
+        rows.append({"settings_evaluated": i + 1, "gpu_hours": gpu, "hypervolume": volume})
+    table = pd.DataFrame(rows)
+    final = table["hypervolume"].iloc[-1] if len(table) else None
+    table["share_of_final"] = table["hypervolume"] / final if final else None
+    table.attrs["reference"] = reference
+    return table
+
+
+def write_results(sweep: Sweep, name: str, out: dict, base: Path = Path(".")) -> None:
+    """trials.csv, front.csv, hypervolume.csv, the figure, Optuna's journal and the summary section."""
+    from .files import atomic_write
+    from .search import front
+
+    study = sweep.searches[name]
+    trials, last = finished(study, name, base, sweep.commit)
+    table = trials_table(study, trials)
+    atomic_write(Path(out["trials"]), table.to_csv(index=False))
+    front_table = table[table["on_front"]] if len(table) else table
+    first = study.spec.objectives[0] if study.spec.objectives else None
+    if first is not None and len(front_table):
+        front_table = front_table.sort_values(first[0], ascending=first[1] == "min")
+    atomic_write(Path(out["front"]), front_table.to_csv(index=False))
+    volume = hypervolume_table(study, trials)
+    atomic_write(Path(out["hypervolume"]), volume.to_csv(index=False))
+    write_figure(study, name, table, volume, Path(out["figure"]))
+    write_journal(study, name, trials, Path(out["journal"]))
+    atomic_write(Path(out["summary"]), summary_section(study, name, trials, front(study.spec, trials), volume, last))
+
+
+def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .knobs import label
+
+    spec = study.spec
+    fig, (ax, ax_hv) = plt.subplots(1, 2, figsize=(11, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    ok = table[table["status"] == "ok"] if len(table) else table
+    if len(spec.objectives) >= 2 and len(ok):
+        (x, dx), (y, dy) = spec.objectives[0], spec.objectives[1]
+        rest = ok[~ok["on_front"]]
+        ax.scatter(rest[x], rest[y], s=18, c="0.6", label=f"explored ({len(ok)} settings)")
+        infeasible = ok[~ok["feasible"]]
+        if len(infeasible):
+            ax.scatter(infeasible[x], infeasible[y], s=18, marker="x", c="0.4", label="fails a constraint")
+        on = ok[ok["on_front"]].sort_values(x)
+        ax.plot(on[x], on[y], "o:", c="C3", label=f"front ({len(on)} settings)")
+        if "accuracy" in (x, y) and on["accuracy_low"].notna().any():
+            err = [on["accuracy"] - on["accuracy_low"], on["accuracy_high"] - on["accuracy"]]
+            kwargs = {"yerr": err} if y == "accuracy" else {"xerr": err}
+            ax.errorbar(on[x], on[y], fmt="none", ecolor="C3", alpha=0.6, **kwargs)
+        ax.set_xlabel(f"{label(x)} ({dx})")
+        ax.set_ylabel(f"{label(y)} ({dy})")
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no setting finished: see trials.csv", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(f"Search {name}: front over the explored settings", fontsize=10)
+    if len(volume) and volume["hypervolume"].notna().any():
+        ax_hv.plot(volume["gpu_hours"], volume["hypervolume"], "-", c="C0")
+        ax_hv.set_xlabel("GPU hours (planned)")
+        ax_hv.set_ylabel("hypervolume of the front")
+        ax_hv.set_title("Hypervolume against GPU hours", fontsize=10)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(out)
+
+
+def write_journal(study: SearchStudy, name: str, trials: list[Trial], out: Path) -> None:
+    """Optuna's journal of the search (open it with optuna-dashboard), written afresh from the waves."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    from .search import DIRECTIONS, _suggest, tell
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(tmp)))
+    spec = study.spec
+    journal = optuna.create_study(
+        study_name=name, storage=storage, directions=[DIRECTIONS[d] for _, d in spec.objectives]
+    )
+    for t in trials:
+        journal.enqueue_trial(t.combo)
+        trial = journal.ask()
+        _suggest(trial, spec)
+        trial.set_user_attr("wave", t.wave)
+        trial.set_user_attr("point_ids", [r["point_id"] for r in t.points])
+        tell(journal, spec, trial, t)
+    tmp.replace(out)
+
+
+def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: list[Trial], volume, last: dict) -> str:
+    from .knobs import display
+
+    spec = study.spec
+    tried = [t for t in trials if t.status != "rejected"]
+    ok = [t for t in tried if t.status == "ok"]
+    failed = [t for t in tried if t.status == "failed"]
+    runs = sum(t.new_inference_runs for t in tried)
+    gpu = sum(t.gpu_hours for t in tried)
+    waves = len({t.wave for t in trials}) or 1
+    lines = [
+        f"## Search {name}",
+        "",
+        f"{len(tried)} settings tried ({len(tried) * len(study.context.seeds)} points) of the {spec.size():,} in its "
+        f"space, in {waves} waves: {runs} new inference runs ({gpu:.2f} GPU hours planned); {len(ok)} ok, "
+        f"{len(failed)} failed, {len(trials) - len(tried)} rejected before running. "
+        f"Stopped: {last.get('why') or 'done'}.",
+        "",
+        "Objectives: "
+        + ", ".join(f"{c} ({d})" for c, d in spec.objectives)
+        + ("; constraints: " + ", ".join(map(str, spec.constraints)) if spec.constraints else "")
+        + ". Values are means over the study's seeds.",
+        "",
+    ]
+    if best:
+        columns = list(spec.space) + [c for c in spec.columns]
+        lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        for t in sorted(best, key=lambda t: t.values[spec.objectives[0][0]]):
+            cells = [display(k, t.combo[k]) for k in spec.space] + [f"{t.values[c]:.4g}" for c in spec.columns]
+            lines.append("| " + " | ".join(cells) + " |")
+        if len(volume) and volume["hypervolume"].iloc[-1]:
+            reached = volume[volume["share_of_final"] >= 0.95].iloc[0]
+            lines += [
+                "",
+                f"The front ({len(best)} settings) reached 95 % of its final hypervolume after "
+                f"{int(reached['settings_evaluated'])} settings and {reached['gpu_hours']:.2f} GPU hours "
+                "(results/search/" + name + "/hypervolume.csv).",
+            ]
+    else:
+        lines.append("No setting met every constraint: there is no front yet (trials.csv has each reason).")
+    return "\n".join(lines) + "\n"
+
+
+def spec_record(study: SearchStudy) -> str:
+    """What decides a search's proposals, as text for Snakemake's params: its spec and what makes its points."""
+    import json
+    from dataclasses import asdict
+
+    context = study.context
+    return json.dumps(
+        {
+            "spec": asdict(study.spec),
+            "defaults": context.defaults,
+            "decouple": list(context.decouple),
+            "seeds": list(context.seeds),
+            "split": vars(context.split),
+            "run_identity": context.run_identity,
+        },
+        sort_keys=True,
+        default=str,
+    )
+
+
+def with_searched_points(sweep: Sweep, studies: list[str], base: Path = Path(".")) -> Sweep:
+    """The sweep with the points its search studies proposed (from their wave files): runs.csv has them all."""
+    from dataclasses import replace
+
+    known = {(p.study, p.point_id) for p in sweep.points}
+    added = []
+    for name in studies:
+        for f in wave_files(name, base):
+            for p in wave_points(read_json(base / f) or {"settings": []}):
+                if (p.study, p.point_id) not in known:
+                    known.add((p.study, p.point_id))
+                    added.append(p)
+    return replace(sweep, points=sweep.points + added, _splits=None)

@@ -1,0 +1,56 @@
+# Search studies (search: in a study): settings proposed in waves, each wave a checkpoint like an
+# inference run's accuracy waves; every proposed setting is a set of ordinary points (same ids as a grid's).
+
+
+localrules:
+    search_wave,
+    search_results,
+
+
+# proposed by Optuna from every earlier wave's results; the wave files are the search's record
+checkpoint search_wave:
+    input:
+        unpack(search_wave_inputs),
+    output:
+        wave=paths.SEARCH_WAVE,
+    log:
+        job=paths.SEARCH_WAVE_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        spec=search_spec,
+    script:
+        "../scripts/search_wave.py"
+
+
+rule search_results:
+    input:
+        unpack(search_result_inputs),
+    output:
+        trials=report(
+            paths.SEARCH_TRIALS,
+            caption="../report/search_trials.rst",
+            category="Search",
+            subcategory="{study}",
+        ),
+        front=report(
+            paths.SEARCH_FRONT,
+            caption="../report/search_front_csv.rst",
+            category="Search",
+            subcategory="{study}",
+        ),
+        hypervolume=paths.SEARCH_HYPERVOLUME,
+        figure=report(
+            paths.SEARCH_FIGURE,
+            caption="../report/search_front.rst",
+            category="Search",
+            subcategory="{study}",
+        ),
+        summary=paths.SEARCH_SUMMARY,
+        journal=paths.SEARCH_JOURNAL,
+    log:
+        job=paths.SEARCH_RESULTS_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    script:
+        "../scripts/search_results.py"
