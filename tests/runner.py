@@ -26,7 +26,7 @@ def run_snakemake(workdir: Path, *args: str, timeout: float = 600, **kw) -> subp
 
 def ran(proc, rule: str) -> int:
     """How many jobs of a rule Snakemake started, from its output."""
-    return len(re.findall(rf"^(?:local)?rule {rule}:", proc.stderr, re.M))
+    return len(re.findall(rf"^(?:local)?(?:rule|checkpoint) {rule}:", proc.stderr, re.M))
 
 
 def row(runs, **knobs):

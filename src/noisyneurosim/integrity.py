@@ -50,8 +50,10 @@ def problem_of(path: Path) -> str | None:
 
 def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     """(file, what is wrong) for every result file of the sweep that exists but is not a result."""
+    from .search_run import with_searched_points
+
     found = []
-    for name in result_files(sweep):
+    for name in result_files(with_searched_points(sweep, list(getattr(sweep, "searches", {})), Path(directory))):
         path = Path(directory) / name
         if path.is_file():
             problem = problem_of(path)
@@ -113,7 +115,9 @@ def dropped_lines(sweep, directory: Path = Path("."), shown: int = 5) -> list[st
     table = Path(directory) / paths.RUNS
     if not table.is_file():
         return []
-    current = {p.point_id for p in sweep.points}
+    from .search_run import with_searched_points
+
+    current = {p.point_id for p in with_searched_points(sweep, list(sweep.searches), Path(directory)).points}
     try:
         with open(table, newline="") as fh:
             rows = [r for r in csv.DictReader(fh) if r.get("point_id") and r["point_id"] not in current]

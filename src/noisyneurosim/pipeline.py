@@ -15,6 +15,8 @@ from .integrity import dropped_lines
 from .knobs import TRAIN_IMAGES
 from .precision import Split, expected_images, job_seed
 from .reruns import plan_lines
+from .search_run import plan_lines as search_plan_lines
+from .search_run import search_gpu_hours
 from .training import job_stops
 
 DEFAULT_CONFIG = "config/sweep.yaml"
@@ -193,8 +195,10 @@ def plan(sweep: Sweep) -> dict:
     guard_seconds = sum(cost[model]["cpu_seconds_per_estimate"] for model in guard)
     trainings = sweep.training_settings()
     training_seconds = sum(training_gpu_seconds(p, sweep) for p in trainings.values())
-    gpu_seconds += training_seconds
-    gpu_seconds_whole += training_seconds
+    # a search's settings are proposed while it runs: what its budget allows at most
+    search_seconds = 3600 * search_gpu_hours(sweep)
+    gpu_seconds += training_seconds + search_seconds
+    gpu_seconds_whole += training_seconds + search_seconds
     return {
         "training_runs": len(trainings),
         "training_jobs": sum(
@@ -203,8 +207,9 @@ def plan(sweep: Sweep) -> dict:
         "training_gpu_hours": training_seconds / 3600,
         "reproducibility_checks": len(guard),
         "reproducibility_cpu_core_hours": guard_seconds / 3600,
-        "studies": len({p.study for p in sweep.points}),
+        "studies": len({p.study for p in sweep.points} | set(sweep.searches)),
         "points": len(sweep.points),
+        "search_gpu_hours_at_most": search_seconds / 3600,
         "builds": len(sweep.hardware_settings()),
         "inference_runs": len(acc),
         "estimates": len(estimates),
@@ -250,6 +255,7 @@ def plan_text(sweep: Sweep) -> str:
             else []
         ),
         f"  {p['estimates']} hardware estimates (CPU)",
+        *search_plan_lines(sweep),
         (
             f"  {p['reproducibility_checks']} reproducibility check(s): one estimate per model run twice "
             f"({p['reproducibility_cpu_core_hours']:.2f} CPU core hours; neurosim.check_reproducible)"

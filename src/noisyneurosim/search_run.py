@@ -100,7 +100,7 @@ def history(study: SearchStudy, name: str, before: int, base: Path, commit: str)
 
 def costs(sweep: Sweep, study: SearchStudy, base: Path) -> tuple[Costs, Callable]:
     """The plan's cost table for one search study's settings: GPU hours of its new inference runs,
-    core-hours of its estimates, whether its inference runs exist (a grid's, an earlier search's)."""
+    core-hours of its estimates, whether its inference runs are a grid's of this config."""
     settings = sweep.settings
     grid_runs = {p.acc_id for p in sweep.points}
     resolved: dict[str, tuple] = {}
@@ -122,10 +122,10 @@ def costs(sweep: Sweep, study: SearchStudy, base: Path) -> tuple[Costs, Callable
         return sum(settings.cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in points_of(combo)[0]) / 3600
 
     def inference_done(combo: dict) -> bool:
+        # only what the config decides: a run that merely lies in this folder (an earlier search's) is reused
+        # by Snakemake all the same, but counting it would make the proposals depend on the folder
         points = points_of(combo)[0]
-        return bool(points) and all(
-            p.acc_id in grid_runs or (base / paths.ACCURACY.format(acc=p.acc_id)).exists() for p in points
-        )
+        return bool(points) and all(p.acc_id in grid_runs for p in points)
 
     cost = Costs(
         inference_hours=inference_hours,
@@ -187,18 +187,20 @@ class ProposedPoints:
 
     def __init__(self, base: Path = Path(".")):
         self.base = base
-        self.read: set[str] = set()
+        self.read: set[tuple] = set()
         self.points: list[Point] = []
 
     def refresh(self) -> list[Point]:
         new = []
         for name in sorted(glob.glob(str(self.base / paths.SEARCH_WAVES_GLOB))):
-            if name in self.read:
+            stat = Path(name).stat()
+            version = (name, stat.st_mtime_ns, stat.st_size)  # a wave proposed again (a new budget) is read again
+            if version in self.read:
                 continue
             record = read_json(Path(name))
             if record is None:
                 continue  # being written: read on the next miss
-            self.read.add(name)
+            self.read.add(version)
             new += wave_points(record)
         self.points += new
         return new
@@ -473,3 +475,22 @@ def with_searched_points(sweep: Sweep, studies: list[str], base: Path = Path("."
                     known.add((p.study, p.point_id))
                     added.append(p)
     return replace(sweep, points=sweep.points + added, _splits=None)
+
+
+def plan_lines(sweep: Sweep) -> list[str]:
+    """What each search study may cost, for the plan: its settings are proposed while the workflow runs."""
+    lines = []
+    for name, study in sweep.searches.items():
+        spec = study.spec
+        budget = ", ".join(f"{k} {v:g}" for k, v in spec.budget.items())
+        lines.append(
+            f"  search {name}: {spec.size():,} settings in its space ({' x '.join(spec.space)}), proposed in waves "
+            f"of {spec.points_per_wave} with at most {spec.inference_runs_per_wave} new inference runs each; budget "
+            f"{budget}: at most {gpu_hours_at_most(sweep, study):.2f} GPU hours, included above; hardware values of "
+            "runs that exist cost CPU only"
+        )
+    return lines
+
+
+def search_gpu_hours(sweep: Sweep) -> float:
+    return sum(gpu_hours_at_most(sweep, s) for s in sweep.searches.values())

@@ -1,0 +1,227 @@
+"""Search studies: deterministic and resumable waves, failed settings told as failed, budgets that hold,
+hardware values exploited, and a search in the workflow that reuses what exists and resumes."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+
+import pandas as pd
+import pytest
+from conftest import base_config
+from runner import ran
+
+from noisyneurosim import config as cfg
+from noisyneurosim.search import Costs, SearchSpec, Trial, hypervolume, propose, replay
+
+SPACE = {"ADCprecision": [3, 4, 5, 6, 7], "vari": [0.0, 0.05, 0.1, 0.15, 0.2], "technode": [22, 32, 45, 65]}
+
+
+def spec(**kw) -> SearchSpec:
+    base = {
+        "space": SPACE,
+        "objectives": (("accuracy", "max"), ("tops_per_w", "max")),
+        "budget": {"points": 40},
+        "points_per_wave": 8,
+        "inference_runs_per_wave": 2,
+        "seed": 7,
+    }
+    return SearchSpec(**{**base, **kw})
+
+
+def oracle(combo: dict) -> dict:
+    """A trade-off: more ADC bits and less variation are more accurate; fewer bits and finer nodes efficient."""
+    accuracy = 0.9 * (1 - 2.0 ** -combo["ADCprecision"]) - combo["vari"]
+    tops = 1000 / combo["ADCprecision"] * 22 / combo["technode"]
+    return {"accuracy": accuracy, "tops_per_w": tops}
+
+
+def costs(fail=lambda combo: None, reject=lambda combo: None) -> Costs:
+    return Costs(
+        inference_hours=lambda combo: 1.0,
+        estimate_hours=lambda combo: 0.01,
+        inference_done=lambda combo: False,
+        reject=reject,
+    )
+
+
+def evaluate(wave_trials: list[Trial], fail=lambda combo: None) -> list[Trial]:
+    for t in wave_trials:
+        if t.status != "pending":
+            continue
+        reason = fail(t.combo)
+        if reason:
+            t.status, t.reason = "failed", reason
+        else:
+            t.status, t.values = "ok", oracle(t.combo)
+    return wave_trials
+
+
+def search(s: SearchSpec, fail=lambda combo: None, reject=lambda combo: None, stop_after: int | None = None):
+    history: list[Trial] = []
+    waves = []
+    wave = 0
+    while stop_after is None or wave < stop_after:
+        proposal = propose(s, copy.deepcopy(history), wave, costs(reject=reject))
+        waves.append([(t.combo, t.status) for t in proposal.trials])
+        if proposal.stop:
+            return history, waves, proposal
+        history += evaluate(proposal.trials, fail)
+        wave += 1
+    return history, waves, None
+
+
+def test_the_same_seed_proposes_the_same_settings_and_another_seed_others():
+    _, first, _ = search(spec())
+    _, again, _ = search(spec())
+    _, other, _ = search(spec(seed=8))
+    assert first == again
+    assert first != other
+
+
+def test_an_interrupted_search_resumes_with_the_waves_it_would_have_proposed():
+    history, waves, _ = search(spec())
+    # interrupted after wave 2: the record holds waves 0-2 with their results; wave 3 is proposed afresh
+    kept = [t for t in history if t.wave <= 2]
+    resumed = propose(spec(), copy.deepcopy(kept), 3, costs())
+    assert [(t.combo, t.status) for t in resumed.trials] == waves[3]
+
+
+def test_failed_and_rejected_settings_are_told_to_optuna_as_failed_and_never_proposed_again():
+    def fail(combo):
+        return "NeuroSim exited 255" if combo["technode"] == 65 else None
+
+    def reject(combo):
+        return "NeuroSim's rules reject it" if combo["ADCprecision"] == 3 and combo["vari"] == 0.2 else None
+
+    history, waves, _ = search(spec(budget={"points": 60}), fail=fail, reject=reject)
+    failed = [t for t in history if t.status == "failed"]
+    assert failed, "the search never tried technode 65: the test shows nothing"
+    study = replay(spec(budget={"points": 60}), history, len(waves))
+    states = [t.state.name for t in study.trials]
+    assert states.count("FAIL") == len(failed) + sum(t.status == "rejected" for t in history)
+    assert [t.params for t in study.trials] == [t.combo for t in history]
+    proposed = [json.dumps(t.combo, sort_keys=True) for t in history]
+    assert len(proposed) == len(set(proposed)), "a setting was proposed twice"
+
+
+def test_each_wave_opens_few_inference_runs_and_fills_the_rest_with_hardware_values_of_runs_that_exist():
+    history, waves, _ = search(spec(budget={"points": 48}))
+    accuracy_part = spec().accuracy_part
+    run = set()
+    for wave in range(len(waves) - 1):
+        trials = [t for t in history if t.wave == wave]
+        new = {accuracy_part(t.combo) for t in trials} - run
+        assert len(new) <= 2
+        assert sum(t.new_inference_runs for t in trials) == len(new)
+        run |= new
+    assert len(history) == 48
+    assert len(run) < len(history) / 3  # most settings reused an inference run
+
+
+def test_budgets_hold_and_say_why_the_search_stopped():
+    history, _, last = search(spec(budget={"points": 20}))
+    assert len(history) == 20 and last.why.startswith("budget.points = 20 reached")
+    history, _, last = search(spec(budget={"gpu_hours": 3.5}))
+    assert sum(t.gpu_hours for t in history) <= 3.5
+    assert sum(t.new_inference_runs for t in history) == 3
+    assert "every run's hardware values are explored" in last.why
+    # with the GPU spent, the hardware values of the three runs were all explored (4 technodes each)
+    assert len(history) == 12
+
+
+def test_hypervolume_agrees_with_optunas():
+    import numpy as np
+    from optuna._hypervolume import compute_hypervolume  # a private helper, fine for a cross-check
+
+    rng = random.Random(3)
+    for dims in (2, 3):
+        points = [tuple(rng.random() for _ in range(dims)) for _ in range(25)]
+        reference = (1.1,) * dims
+        ours = hypervolume(points, reference)
+        theirs = compute_hypervolume(np.array(points), np.array(reference))
+        assert ours == pytest.approx(theirs, rel=1e-9)
+
+
+BAD_SEARCHES = [
+    ({"objectives": {"acuracy": "max"}}, "studies.s.search.objectives.acuracy: not a numeric runs.csv column"),
+    ({"objectives": {"accuracy": "up"}}, "studies.s.search.objectives.accuracy = 'up': max or min"),
+    ({"constraints": ["accuracy > maybe"]}, "studies.s.search.constraints[0] = 'accuracy > maybe'"),
+    ({"budget": {"hours": 3}}, "studies.s.search.budget = {'hours': 3}: give one or more of points"),
+    ({"budget": {"points": 0}}, "studies.s.search.budget.points = 0: must be a positive integer"),
+    ({"space": {"vari": {"low": 0, "high": 1, "step": 1e-6}}}, "studies.s.search.space.vari"),
+    ({"space": {"technode": [22, 28]}}, "studies.s.search.space.technode[1] = 28"),
+    (
+        {"space": {"ADCprecison": [4, 5]}},
+        "studies.s.search.space.ADCprecison: unknown knob (did you mean 'ADCprecision'?)",
+    ),
+    ({"seed": -1}, "studies.s.search.seed = -1"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_SEARCHES, ids=[m.split(":")[0][17:] for _, m in BAD_SEARCHES])
+def test_a_bad_search_is_named_with_its_key_and_value(standin, tmp_path, change, message):
+    search = {"space": {"vari": [0.0, 0.1]}, "objectives": {"accuracy": "max"}, "budget": {"points": 4}, **change}
+    config = {**base_config(standin, tmp_path), "studies": {"s": {"search": search}}}
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.check(config, source="sweep.yaml")
+    assert f"sweep.yaml: {message}" in str(err.value)
+
+
+def test_a_study_searches_or_lists_points_not_both(standin, tmp_path):
+    search = {"space": {"vari": [0.0, 0.1]}, "objectives": {"accuracy": "max"}, "budget": {"points": 4}}
+    config = {**base_config(standin, tmp_path), "studies": {"s": {"search": search, "grid": {"technode": [22, 32]}}}}
+    with pytest.raises(cfg.ConfigError, match="studies.s.grid: a study searches or lists points, not both"):
+        cfg.check(config, source="sweep.yaml")
+
+
+SEARCH = {
+    "space": {"ADCprecision": [4, 5, 6], "vari": [0.0, 0.1], "technode": [22, 32, 45]},
+    "objectives": {"accuracy": "max", "tops_per_w": "max"},
+    "budget": {"points": 10},
+    "points_per_wave": 4,
+    "inference_runs_per_wave": 1,
+    "seed": 3,
+}
+
+
+def test_a_search_in_the_workflow_reuses_a_grids_runs_resumes_and_reports_its_front(make_workflow):
+    studies = {
+        "grid": {"grid": {"ADCprecision": [4, 5, 6], "vari": [0.0]}, "seeds": [1]},
+        "front": {"search": copy.deepcopy(SEARCH), "seeds": [1]},
+    }
+    wf = make_workflow(studies)
+    proc = wf.run()
+    out = wf.workdir / "results/search/front"
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) == 10 and set(trials["status"]) == {"ok"}
+    # the grid's three inference runs are the search's too: only settings with vari 0.1 need new ones
+    new_runs = {(a, v) for a, v in zip(trials["ADCprecision"], trials["vari"], strict=True) if v == 0.1}
+    assert ran(proc, "run_inference") == 3 + len(new_runs)
+    assert trials["new_inference_runs"].sum() == len(new_runs)
+    runs = wf.runs()
+    assert set(runs[runs["study"] == "front"]["point_id"]) == {p for ids in trials["point_ids"] for p in ids.split()}
+    assert (out / "front.png").stat().st_size > 10_000
+    assert (wf.workdir / "results/summary.md").read_text().count("## Search front") == 1
+    front_rows = pd.read_csv(out / "front.csv")
+    assert len(front_rows) >= 1 and front_rows["on_front"].all()
+
+    # interrupted before its last waves: they are proposed again, the same, and nothing is computed twice
+    waves = sorted((out / "waves").glob("*.json"), key=lambda p: int(p.stem))
+    before = {p.name: json.loads(p.read_text())["settings"] for p in waves}
+    for p in waves[1:]:
+        p.unlink()
+    (out / "summary.md").unlink()
+    proc = wf.run()
+    assert {p.name: json.loads(p.read_text())["settings"] for p in sorted((out / "waves").glob("*.json"))} == before
+    assert ran(proc, "run_inference") == 0 and ran(proc, "run_estimate") == 0
+    assert ran(proc, "search_wave") == len(waves) - 1
+
+    # a larger budget: the waves are proposed again (the same ones first), and only the new settings run
+    wf.config["studies"]["front"]["search"]["budget"] = {"points": 14}
+    proc = wf.run()
+    trials_after = pd.read_csv(out / "trials.csv")
+    assert len(trials_after) == 14
+    assert list(trials_after["point_ids"][:10]) == list(trials["point_ids"])
+    assert ran(proc, "run_estimate") == 4
