@@ -38,8 +38,8 @@ from .knobs import (
     trained,
     values_agree,
 )
+from .neurosim_rules import point_rules, point_warnings
 from .precision import Split
-from .rules import point_rules, point_warnings
 from .settings import COST_SETTINGS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
 
 TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
