@@ -7,7 +7,7 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 sys.path.insert(0, f"{workflow.basedir}/src")
-from noisyneurosim import cluster, paths, pipeline, reruns, snakemake_api
+from noisyneurosim import cluster, paths, pipeline, plan, reruns, snakemake_api
 
 # The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
 # own rules) and then validated against the JSON schema, before any job exists.

@@ -33,7 +33,7 @@ from standin_repo import make_standin  # noqa: E402
 
 from noisyneurosim import config as cfg  # noqa: E402
 from noisyneurosim.knobs import KNOBS, PARAM_NAMES  # noqa: E402
-from noisyneurosim.pipeline import plan  # noqa: E402
+from noisyneurosim.plan import plan  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []
 

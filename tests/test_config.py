@@ -3,7 +3,7 @@
 import pytest
 
 from noisyneurosim.config import ConfigError, check
-from noisyneurosim.pipeline import plan
+from noisyneurosim.plan import plan
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -72,3 +72,41 @@ def test_the_conda_environment_pins_what_pyproject_pins():
     conda["matplotlib"] = conda.pop("matplotlib-base")  # conda-forge's name for the same package
     for name in ("pandas", "seaborn", "matplotlib", "pyyaml"):
         assert conda[name] == pins[name], name
+
+
+def _project_imports(path) -> set[str]:
+    """The package modules a file imports (at the top or inside functions)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("noisyneurosim")):
+            parts = (node.module or "").split(".")
+            inner = parts[1:] if parts[0] == "noisyneurosim" else parts
+            found |= {inner[0]} if inner and inner[0] else {a.name for a in node.names}
+    return {m for m in found if (PROJECT / f"src/noisyneurosim/{m}.py").is_file()}
+
+
+def test_code_that_runs_under_neurosims_python_is_linted_for_it():
+    """Rules with NeuroSim's environment run their scripts, and what those import, under its Python 3.10."""
+    import re
+    import tomllib
+
+    scripts = set()
+    for rules in (PROJECT / "workflow/rules").glob("*.smk"):
+        for body in re.split(r"\n(?=rule |use rule |checkpoint )", rules.read_text()):
+            script = re.search(r'script:\s*"\.\./scripts/(\w+\.py)"', body)
+            if "NEUROSIM_CONDA" in body and script:
+                scripts.add(f"workflow/scripts/{script.group(1)}")
+    assert scripts, "no rule runs under NeuroSim's environment: the search is broken"
+    files = {*scripts, "workflow/scripts/_adapter.py", "src/noisyneurosim/__init__.py"}
+    todo = set().union(*(_project_imports(PROJECT / f) for f in files))
+    while todo:
+        module = todo.pop()
+        path = f"src/noisyneurosim/{module}.py"
+        if path not in files:
+            files.add(path)
+            todo |= _project_imports(PROJECT / path)
+    targets = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["ruff"]["per-file-target-version"]
+    assert sorted(f for f in files if targets.get(f) != "py310") == []
+    assert "src/noisyneurosim/neurosim.py" in files  # the search found the imports

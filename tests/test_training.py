@@ -7,6 +7,7 @@ argument, the word lengths and the random state, so a resume that lost any of th
 
 import json
 import math
+import re
 import shutil
 
 import pandas as pd
@@ -147,8 +148,13 @@ def test_two_word_lengths_train_two_checkpoints_that_inference_loads(make_workfl
         }
     )
     proc = wf.run()
-    assert "2 training runs (one per distinct training setting, GPU) in 1 jobs" not in proc.stderr
-    assert "2 training runs (one per distinct training setting, GPU) in 2 jobs" in proc.stderr
+    # the plan as printed: two runs (two word lengths), each one job (5 epochs, 50 per job)
+    plan_line = re.compile(
+        r"^  2 training runs \(one per distinct training setting, GPU\) in 2 jobs \(training\.epochs_per_job\): "
+        r"[0-9.]+ GPU hours \(cost\.<model>\.gpu_seconds_per_epoch\), included below$",
+        re.M,
+    )
+    assert plan_line.search(proc.stderr), proc.stderr[:3000]
     runs = wf.runs()
     assert (runs["status"] == "ok").all()
     trained, shipped = runs[runs["study"] == "trained"], runs[runs["study"] == "shipped"]

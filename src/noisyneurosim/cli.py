@@ -31,7 +31,7 @@ def _check_traces(ns) -> int:
 
 
 def _plan(ns) -> int:
-    from .pipeline import over_budget, plan_text
+    from .plan import over_budget, plan_text
 
     sweep = cfg.load(ns.config)
     print(plan_text(sweep))

@@ -82,7 +82,7 @@ def cluster_requests(resource_settings, rules) -> dict[str, dict]:
     return requests
 
 
-# Which count of the plan each packed rule's jobs are (pipeline.plan's keys).
+# Which count of the plan each packed rule's jobs are (plan.plan's keys).
 JOBS_OF_RULE = {"run_estimate": "estimates", "build_hardware": "builds", "run_inference": "inference_runs"}
 
 

@@ -38,10 +38,10 @@ from .knobs import (
     trained,
     values_agree,
 )
+from .neurosim_rules import point_rules, point_warnings
 from .precision import Split
-from .rules import point_rules, point_warnings
 from .search import SEARCH_KEY, SearchSpec, check_spec
-from .settings import COST_KEYS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
+from .settings import COST_SETTINGS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
 
 TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
 TOP_LEVEL_KEYS = {
@@ -59,22 +59,8 @@ TOP_LEVEL_KEYS = {
     "studies": "named studies",
 }
 STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY, SEARCH_KEY}
-ACCURACY_SECTION_KEYS = set(SECTION_KEYS["accuracy"])
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
-PYTHON_KEYS = set(SECTION_KEYS["python"])
 DATASET_KEYS = set(SECTION_KEYS["datasets"])
-TIMEOUT_KEYS = set(SECTION_KEYS["timeouts"])
-BOOLEAN_KEYS = {s: [k for k, v in keys.items() if v.get("type") == "boolean"] for s, keys in SECTION_KEYS.items()}
-
-FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-# https://host/owner/name(.git) or git@host:owner/name(.git); nothing else reaches git.
-REPO_URL = re.compile(
-    r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*"
-    r"|git@[A-Za-z0-9.-]+:[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)$"
-)
-# Words that reach a command line (interpreter, module names): no shell syntax at all.
-SAFE_WORD = re.compile(r"^[A-Za-z0-9_./+=:@~-]+$")
-SAFE_PATH = re.compile(r"^[^\x00-\x1f\x7f]+$")
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 EPOCHS_TEXT = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
@@ -465,6 +451,8 @@ def _check_section(where: str, value: Any, keys: set, problems: list[str]) -> di
 
 
 def _check_source(ns: dict, problems: list[str], base: Path) -> None:
+    """Which of repo + commit or path is given, and that a path is a NeuroSim folder (the values' own
+    form is checked with the other settings)."""
     if not ns:
         problems.append("neurosim: missing; give repo + commit, or path")
         return
@@ -473,40 +461,29 @@ def _check_source(ns: dict, problems: list[str], base: Path) -> None:
         problems.append("neurosim: give either repo (with commit) or path")
     if repo is not None and path is not None:
         problems.append("neurosim: give repo or path, not both")
-    if repo is not None:
-        if not isinstance(repo, str) or not REPO_URL.match(repo):
-            problems.append(
-                f"neurosim.repo = {_short(repo)}: not an accepted repository URL "
-                "(https://host/owner/name or git@host:owner/name)"
-            )
-        if commit is None:
-            problems.append("neurosim.commit: missing; a repo needs a pinned full 40-hex commit")
-    if commit is not None and (not isinstance(commit, str) or not FULL_COMMIT.match(commit)):
-        problems.append(f"neurosim.commit = {_short(commit)}: must be a full 40-character lowercase hex commit hash")
-    if path is not None:
-        if not isinstance(path, str) or not path:
-            problems.append(f"neurosim.path = {_short(path)}: must be a folder path")
-        elif not SAFE_PATH.match(path):
-            problems.append(f"neurosim.path = {_short(path)}: control characters are not allowed")
-        elif not (base / path).expanduser().is_dir():
-            problems.append(f"neurosim.path = {_short(path)}: no such folder")
-        else:
-            folder = (base / path).expanduser()
-            bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
-            if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
-                problems.append(
-                    f"neurosim.path = {_short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
-                    "nor a bare git mirror"
-                )
-
-
-def _check_positive_number(where: str, value: Any, problems: list[str], *, integer=False, allow_none=True):
-    if value is None and allow_none:
+    if repo is not None and commit is None:
+        problems.append("neurosim.commit: missing; a repo needs a pinned full 40-hex commit")
+    if path is None or SECTION_KEYS["neurosim"]["path"].problem(path):
         return
-    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-    if isinstance(value, bool) or not ok or value <= 0:
-        kind = "a positive integer" if integer else "a positive number"
-        problems.append(f"{where} = {_short(value)}: must be {kind}")
+    folder = (base / path).expanduser()
+    if not folder.is_dir():
+        problems.append(f"neurosim.path = {_short(path)}: no such folder")
+        return
+    bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
+    if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
+        problems.append(
+            f"neurosim.path = {_short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
+            "nor a bare git mirror"
+        )
+
+
+def _check_values(where: str, section: dict, settings: dict, problems: list[str]) -> None:
+    """Each given value of a section against its catalogue entry (settings.py)."""
+    for key, value in section.items():
+        if key in settings:
+            why = settings[key].problem(value)
+            if why:
+                problems.append(f"{where}{key} = {_short(value)}: {why}")
 
 
 class _BoundedRepr(reprlib.Repr):
@@ -552,49 +529,16 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             problems.append(f"{key}: unknown top-level key{_did_you_mean(key, TOP_LEVEL_KEYS)}")
-    ns = _check_section("neurosim", config.get("neurosim"), NEUROSIM_KEYS, problems)
-    _check_source(ns, problems, base)
-    py = _check_section("python", config.get("python"), PYTHON_KEYS, problems)
-    if "command" in py and (
-        not isinstance(py["command"], str)
-        or not py["command"].split()
-        or not all(SAFE_WORD.match(w) for w in py["command"].split())
-    ):
-        problems.append(
-            f"python.command = {_short(py['command'])}: must be an interpreter name or path, optionally with "
-            "plain arguments (letters, digits and _ . / + = : @ -)"
-        )
-    if "envmodules" in py and (
-        not isinstance(py["envmodules"], list)
-        or not all(isinstance(m, str) and SAFE_WORD.match(m) for m in py["envmodules"])
-    ):
-        problems.append(f"python.envmodules = {_short(py['envmodules'])}: must be a list of module names")
-    if "conda" in py and (not isinstance(py["conda"], str) or not SAFE_PATH.match(py["conda"])):
-        problems.append(f"python.conda = {_short(py.get('conda'))}: must be a path to an environment file")
-    ds = _check_section("datasets", config.get("datasets"), DATASET_KEYS, problems)
-    if "root" in ds and (not isinstance(ds["root"], str) or not SAFE_PATH.match(ds["root"])):
-        problems.append(f"datasets.root = {_short(ds['root'])}: must be a folder path (no control characters)")
-    for where, section in (("datasets", ds), ("neurosim", ns)):
-        for key in BOOLEAN_KEYS[where]:
-            if key in section and not isinstance(section[key], bool):
-                problems.append(f"{where}.{key} = {_short(section[key])}: must be true or false")
-    _check_positive_number("datasets.synthetic_test_images", ds.get("synthetic_test_images"), problems, integer=True)
-    _check_positive_number("max_test_images", config.get("max_test_images"), problems, integer=True)
     redo = config.get("allow_gpu_redo", False)
     if isinstance(redo, str) and redo.lower() in ("true", "false"):  # --config allow_gpu_redo=true gives a string
-        config["allow_gpu_redo"] = redo = redo.lower() == "true"
-    if not isinstance(redo, bool):
-        problems.append(f"allow_gpu_redo = {_short(redo)}: must be true or false")
+        config["allow_gpu_redo"] = redo.lower() == "true"
+    _check_values("", {k: v for k, v in config.items() if k in SECTION_KEYS[""]}, SECTION_KEYS[""], problems)
+    for section in ("neurosim", "python", "datasets", "training", "limits", "timeouts"):
+        given = _check_section(section, config.get(section), set(SECTION_KEYS[section]), problems)
+        _check_values(f"{section}.", given, SECTION_KEYS[section], problems)
+        if section == "neurosim":
+            _check_source(given, problems, base)
     _check_accuracy("accuracy", config.get("accuracy"), problems)
-    training = _check_section("training", config.get("training"), set(SECTION_KEYS["training"]), problems)
-    for key in SECTION_KEYS["training"]:
-        _check_positive_number(f"training.{key}", training.get(key), problems, integer=True)
-    limits = _check_section("limits", config.get("limits"), set(SECTION_KEYS["limits"]), problems)
-    for key, value in limits.items():
-        _check_positive_number(f"limits.{key}", value, problems, integer=key == "max_points", allow_none=False)
-    timeouts = _check_section("timeouts", config.get("timeouts"), TIMEOUT_KEYS, problems)
-    for key, value in timeouts.items():
-        _check_positive_number(f"timeouts.{key}", value, problems)
     cost = config.get("cost") or {}
     if not isinstance(cost, dict):
         problems.append(f"cost: must be a mapping of model names, got {_short(cost)}")
@@ -603,28 +547,14 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
         if model not in MODEL_DATASETS:
             problems.append(f"cost.{model}: unknown model{_did_you_mean(model, MODEL_DATASETS)}")
             continue
-        entry = _check_section(f"cost.{model}", entry, COST_KEYS, problems)
-        for key, value in entry.items():
-            _check_positive_number(f"cost.{model}.{key}", value, problems)
+        entry = _check_section(f"cost.{model}", entry, set(COST_SETTINGS), problems)
+        _check_values(f"cost.{model}.", entry, COST_SETTINGS, problems)
 
 
 def _check_accuracy(where: str, section: Any, problems: list[str]) -> dict:
     """accuracy (or a study's): the split of inference runs into jobs and the precision to stop at."""
-    section = _check_section(where, section, ACCURACY_SECTION_KEYS, problems)
-    for key in ("images_per_job", "jobs_per_wave", "min_images"):
-        if key in section:
-            _check_positive_number(
-                f"{where}.{key}", section[key], problems, integer=True, allow_none=key == "images_per_job"
-            )
-    # (lowest excluded, highest, highest included, what to say); a halfwidth may be null
-    ranges = {"halfwidth": (0, 0.5, True, "above 0 and at most 0.5"), "prior": (0, 1, False, "between 0 and 1")}
-    for key, (low, high, high_ok, wording) in ranges.items():
-        value = section.get(key)
-        if key not in section or (value is None and key == "halfwidth"):
-            continue
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or not (low < value < high or (high_ok and value == high)):
-            problems.append(f"{where}.{key} = {_short(value)}: must be a number {wording}")
+    section = _check_section(where, section, set(SECTION_KEYS["accuracy"]), problems)
+    _check_values(f"{where}.", section, SECTION_KEYS["accuracy"], problems)
     return section
 
 

@@ -119,7 +119,7 @@ def _way_out(signature: Signature, knobs: dict | None) -> str:
             f"memcelltype {knobs.get('memcelltype')}): compare its Param.cpp.diff with a point that ran"
         )
     if signature.name == "subarray-too-large" and knobs.get("model") == "DenseNet40":
-        from .rules import densenet_subarray_limit
+        from .neurosim_rules import densenet_subarray_limit
 
         return (
             f"lower subArray to {densenet_subarray_limit(knobs)} rows or fewer (DenseNet40 with its corrected "

@@ -63,6 +63,11 @@ def record_not_run(reason: str, *logs: Path) -> None:
         atomic_write(log, f"not run: {reason}\n")
 
 
+def failed_estimate(reason: str) -> dict:
+    """The record of a hardware estimate that gave no numbers, as aggregate.py reads it."""
+    return {"status": "failed", "reason": reason, "chip": {}, "layers": [], "where": where()}
+
+
 def run_inference(
     *,
     checkout: Path,
@@ -210,9 +215,8 @@ def run_estimate(
     except (OSError, ValueError) as exc:
         # NetworkMismatch is a ValueError: the core would read past the traces, so it is not run
         kind = "" if isinstance(exc, NetworkMismatch) else "layer traces unusable: "
-        stdout_path.write_text("")
-        stderr_path.write_text(f"not run: {kind}{exc}\n")
-        return {"status": "failed", "reason": f"{kind}{exc}", "chip": {}, "layers": [], "where": where()}
+        record_not_run(f"{kind}{exc}", stdout_path, stderr_path)
+        return failed_estimate(f"{kind}{exc}")
     write_rows(network_path, rows)
     result = run_core(build / "main", Path(network_path).resolve(), argv, workdir, timeout, stdout_path, stderr_path)
     result.update(network)
@@ -227,7 +231,7 @@ def run_core(
         cmd, cwd=workdir, env=dict(os.environ), timeout=timeout, stdout_path=stdout_path, stderr_path=stderr_path
     )
     if problem:
-        result = {"status": "failed", "reason": problem, "chip": {}, "layers": [], "returncode": None}
+        result = {**failed_estimate(problem), "returncode": None}
     else:
         result = parse_hardware(stdout_path.read_text(errors="replace"), code, stderr_path.read_text(errors="replace"))
     result["seconds"] = round(seconds, 3)

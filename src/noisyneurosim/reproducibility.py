@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from .files import json_safe, read_json
-from .neurosim import run_core, trace_arguments
+from .neurosim import record_not_run, run_core, trace_arguments
 
 IGNORED = {"runtime_s"}  # NeuroSim's own wall-clock line differs between any two runs
 
@@ -51,8 +51,7 @@ def check(
     record = {"model": model, "acc_id": acc_id, "hw_id": hw_id, "checked": False, "identical": None, "differences": []}
     first = read_json(estimate) or {}
     if first.get("returncode") is None:
-        stdout_path.write_text("")
-        stderr_path.write_text("not run: the estimate chosen for the check did not run the core\n")
+        record_not_run("the estimate chosen for the check did not run the core", stdout_path, stderr_path)
         return {
             **record,
             "note": f"not checked: estimate {acc_id}/{hw_id} did not run the core ({first.get('reason', '')})",

@@ -10,7 +10,7 @@ import yaml
 from .config import EPOCHS_TEXT
 from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
 from .search import DIRECTIONS, OBJECTIVE_COLUMNS, SEED_LIMIT
-from .settings import ACCURACY_KEYS, COST_KEYS, SECTION_KEYS
+from .settings import COST_SETTINGS, SECTION_KEYS, Setting
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
@@ -46,6 +46,10 @@ def _mapping(properties: dict) -> dict:
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
+def _settings(settings: dict[str, Setting]) -> dict:
+    return _mapping({name: setting.schema() for name, setting in settings.items()})
+
+
 def build() -> dict:
     def value(name):
         return {"$ref": f"#/$defs/knobs/{name}"}
@@ -59,7 +63,6 @@ def build() -> dict:
     plain = [name for name in KNOBS if name not in TRAIN_NAMES]
     knob_props = {**{name: value(name) for name in plain}, "train": {"$ref": "#/$defs/train_values"}}
     axis_props = {**{name: axis(name) for name in plain}, "train": train_axes}
-    positive = {"type": "number", "exclusiveMinimum": 0}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "description": "NoisyNeuroSIM sweep configuration (see config/README.md)",
@@ -67,22 +70,12 @@ def build() -> dict:
         "additionalProperties": False,
         "required": ["neurosim", "studies"],
         "properties": {
-            **{
-                section: {"type": "object", "additionalProperties": False, "properties": keys}
-                for section, keys in SECTION_KEYS.items()
-                if section != "timeouts"
-            },
-            "max_test_images": {"type": ["integer", "null"], "minimum": 1},
-            "allow_gpu_redo": {"type": "boolean"},
-            "timeouts": {"type": "object", "additionalProperties": False, "properties": SECTION_KEYS["timeouts"]},
+            **{section: _settings(keys) for section, keys in SECTION_KEYS.items() if section},
+            **{name: setting.schema() for name, setting in SECTION_KEYS[""].items()},
             "cost": {
                 "type": "object",
                 "propertyNames": {"enum": list(MODEL_DATASETS)},
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {k: positive for k in sorted(COST_KEYS)},
-                },
+                "additionalProperties": _settings(COST_SETTINGS),
             },
             "defaults": {"$ref": "#/$defs/knob_values"},
             "studies": {
@@ -97,9 +90,9 @@ def build() -> dict:
                         "points": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/knob_values"}},
                         "seeds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
                         "decouple": {"type": "array", "items": {"enum": list(COUPLINGS)}},
-                        "accuracy": {"type": "object", "additionalProperties": False, "properties": ACCURACY_KEYS},
+                        "accuracy": _settings(SECTION_KEYS["accuracy"]),
                         "train": {"anyOf": [{"$ref": "#/$defs/train_values"}, {"type": "null"}]},
-                        "search": _search(plain, axis, positive),
+                        "search": _search(plain, axis, {"type": "number", "exclusiveMinimum": 0}),
                     },
                 },
             },

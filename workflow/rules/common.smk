@@ -70,7 +70,7 @@ wildcard_constraints:
 # The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing the Snakefile on a
 # cluster node stay quiet. Nothing under results/ is written here: only jobs write results.
 if workflow.is_main_process:
-    print(pipeline.plan_text(SWEEP), file=sys.stderr)
+    print(plan.plan_text(SWEEP), file=sys.stderr)
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
@@ -98,8 +98,8 @@ def slurm_preflight(wildcards):
                 for r in workflow.rules
                 if r.name not in snakemake_api.local_rules(workflow) and not r.norun
             ],
-            pipeline.plan(SWEEP),
-            pipeline.rule_seconds(SWEEP),
+            plan.plan(SWEEP),
+            plan.rule_seconds(SWEEP),
         )
     return []
 

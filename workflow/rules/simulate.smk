@@ -16,7 +16,7 @@ rule run_inference:
     input:
         unpack(inference_inputs),
     output:
-        first=paths.FIRST_PART,
+        result=paths.FIRST_PART,  # this job's result: the first job of its run
         # the layer traces, kept: a hardware value added later needs no new inference
         traces=paths.TRACES,
         work=temp(directory(paths.INFERENCE_WORK)),
@@ -41,7 +41,7 @@ rule run_inference:
 # the jobs after the first: their own seed and images (inference_job), no traces
 use rule run_inference as run_inference_part with:
     output:
-        first=paths.INFERENCE_PART,
+        result=paths.INFERENCE_PART,  # this job's result: a later job of its run
         work=temp(directory(paths.PART_WORK)),
     log:
         stdout=paths.INFERENCE_PART_STDOUT,

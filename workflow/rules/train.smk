@@ -54,7 +54,12 @@ rule train_job:
         "../scripts/train_job.py"
 
 
-# the run's record, learning curve and checkpoints (best.pth, last.pth) beside them
+# the run's record, learning curve and checkpoints (best.pth, last.pth) beside them. Files Snakemake
+# is not told of, on purpose: best.pth and last.pth exist only when training succeeded (a failed run is
+# a recorded result, its points say why), so as outputs they would fail this job exactly then; the
+# record names them and trained_checkout reads it. The work folder (paths.TRAINING_WORK) is written by
+# every train_job of the run, and Snakemake deletes a job's outputs before it runs: as an output of any
+# one job it would lose the resume state, and one output cannot belong to several jobs.
 rule finish_training:
     input:
         last=last_training_job,

@@ -5,8 +5,7 @@ import json
 from pathlib import Path
 
 from noisyneurosim.files import write_json
-from noisyneurosim.neurosim import network_file, run_estimate, unpack_traces
-from noisyneurosim.process import where
+from noisyneurosim.neurosim import failed_estimate, network_file, record_not_run, run_estimate, unpack_traces
 from noisyneurosim.settings import Settings
 
 accuracy = json.loads(Path(snakemake.input.first).read_text())  # the first job: traces written?
@@ -14,15 +13,8 @@ network = Path(snakemake.output.network)
 workdir = Path(snakemake.output.work)
 workdir.mkdir(parents=True, exist_ok=True)
 if accuracy["status"] != "ok":
-    result = {
-        "status": "failed",
-        "reason": f"inference failed: {accuracy['reason']}",
-        "chip": {},
-        "layers": [],
-        "where": where(),
-    }
-    Path(snakemake.log.stdout).write_text("")
-    Path(snakemake.log.stderr).write_text("not run: " + result["reason"] + "\n")
+    result = failed_estimate(f"inference failed: {accuracy['reason']}")
+    record_not_run(result["reason"], Path(snakemake.log.stdout), Path(snakemake.log.stderr))
     network.write_text("")
 else:
     unpack_traces(Path(snakemake.input.traces), workdir)

@@ -31,4 +31,4 @@ if job["traces"]:
     # kept for every estimate to come, also one for a hardware value added after this run
     result["traces"] = pack_traces(workdir, args["model"], Path(snakemake.output.traces))
 # A NeuroSim failure is a result (recorded with its reason), not a job failure.
-write_json(Path(snakemake.output.first), {"args": args, "part": int(snakemake.wildcards.get("part", 0)), **result})
+write_json(Path(snakemake.output.result), {"args": args, "part": int(snakemake.wildcards.get("part", 0)), **result})
