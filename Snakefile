@@ -23,6 +23,10 @@ SWEEP = pipeline.load_sweep(
 SETTINGS = SWEEP.settings
 
 
+# The report opens on this: where the results are, before the rule graph.
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/neurosim.smk"
 include: "workflow/rules/train.smk"

@@ -164,6 +164,19 @@ def test_an_unreachable_repository_gives_gits_reason_and_the_way_out(tmp_path):
     assert "needs the internet" in message and "neurosim.path" in message
 
 
+def test_an_unreachable_repository_ends_the_run_with_the_message_alone(make_workflow):
+    """Through the workflow: the console and the fetch log say what git said and the way out, no traceback."""
+    wf = make_workflow({"s": {"grid": {"vari": [0.0]}}})
+    wf.config["neurosim"] = {"repo": "https://127.0.0.1:9/neurosim/DNN_NeuroSim_V1.4.git", "commit": "a" * 40}
+    proc = wf.run(check=False, timeout=300)
+    assert proc.returncode != 0
+    logs = list((wf.workdir / "resources/neurosim").rglob("fetch.log"))
+    assert len(logs) == 1, logs
+    for said in (proc.stderr, logs[0].read_text()):
+        assert "git clone failed" in said and "neurosim.path" in said, said[-3000:]
+        assert "Traceback" not in said and 'File "' not in said, said[-3000:]
+
+
 def test_a_hung_make_is_killed_at_timeouts_build_and_reported(tmp_path):
     from noisyneurosim.build import _make
 

@@ -110,15 +110,13 @@ def test_figures_are_valid_images_of_the_expected_count(finished):
         "noise/heatmap/heatmap_vari_vs_ADCprecision__technode-45.png",
         "noise/breakdown/breakdown_per_setting.png",
         "noise/layers/layers_of_best_tops_per_w.png",
+        # temp = 390 has one point, which failed: no figure of empty axes for it (the others say so)
         "tech/hardware/hardware_vs_technode__temp-300.png",
-        "tech/hardware/hardware_vs_technode__temp-390.png",
         "tech/hardware/hardware_vs_memcelltype__temp-300.png",
-        "tech/hardware/hardware_vs_memcelltype__temp-390.png",
         "tech/hardware/hardware_vs_temp__memcelltype-RRAM.png",
         "tech/hardware/hardware_vs_temp__memcelltype-SRAM.png",
         "tech/pareto/pareto_accuracy_tops_per_w.png",
         "tech/heatmap/heatmap_memcelltype_vs_technode__temp-300.png",
-        "tech/heatmap/heatmap_memcelltype_vs_technode__temp-390.png",
         "tech/breakdown/breakdown_per_setting.png",
         "tech/layers/layers_of_best_tops_per_w.png",
         "trained/accuracy/accuracy_vs_wl_weight.png",
@@ -139,6 +137,9 @@ def test_figures_are_valid_images_of_the_expected_count(finished):
     assert (
         "all 8 settings shown" in (plots / "noise/pareto/pareto_accuracy_tops_per_w.svg").read_text()
     )  # 16 points, 2 seeds each
+    for name in ("hardware/hardware_vs_technode__temp-300", "heatmap/heatmap_memcelltype_vs_technode__temp-300"):
+        svg = (plots / "tech" / f"{name}.svg").read_text()
+        assert "not drawn for temp = 390: no point there finished" in svg, name
 
 
 def figure_tables(finished, study):
@@ -190,6 +191,8 @@ def test_text_stays_inside_every_figure(finished):
         for kind in plots.applicable(axes, trains=r["train_id"].notna().any()):
             for d in plots.draw(kind, r, s, layers, training):
                 assert plots.layout_problems(d.fig) == [], f"{study}/{kind}/{d.name}"
+                # a short title: what the figure holds fixed is its second line, everything else a note
+                assert len(d.fig._suptitle.get_text().splitlines()) <= 2, f"{study}/{kind}/{d.name}"
                 plots.plt.close(d.fig)
 
 
@@ -226,14 +229,93 @@ def test_figures_stay_readable_with_many_values_and_lines():
             plots.plt.close(d.fig)
 
 
-def test_a_study_where_everything_failed_crowns_nothing(make_workflow):
+def test_a_study_where_everything_failed_crowns_nothing_and_draws_no_empty_axes(make_workflow):
     wf = make_workflow({"broken": {"grid": {"technode": [22, 45]}, "seeds": [1]}}, defaults={"temp": 390})
     proc = wf.run(check=False)
     assert "2 of 2 points failed" in proc.stderr
     text = (wf.workdir / "results/summary.md").read_text()
     assert "Best" not in text and "Pareto front:" not in text
-    assert "none is named best" in text
+    assert "none is named best" in text and "Every point of study `broken` failed" in text
     assert text.count("| broken |") == 2 and "exit code 255 with no output" in text
+    # each figure folder holds one image that says so, and its CSV lists the points with their reasons
+    plots = wf.workdir / "results/plots/broken"
+    pngs = sorted(p.relative_to(plots).as_posix() for p in plots.rglob("*.png"))
+    assert pngs == [f"{kind}/{kind}_not_drawn.png" for kind in ("breakdown", "hardware", "layers", "pareto")]
+    for png in pngs:
+        svg = (plots / png).with_suffix(".svg").read_text()
+        assert "Every point of study broken failed: see runs.csv reasons" in svg and '<g id="axes_1">' not in svg
+        reasons = pd.read_csv((plots / png).with_suffix(".csv"))
+        assert len(reasons) == 2 and reasons["reason"].str.contains("exit code 255").all()
+
+
+def synthetic_runs(accuracy, tops_per_w, hue_values=(3, 5, 6)) -> pd.DataFrame:
+    """A study of vari x ADCprecision on made-up numbers: accuracy(vari, adc) and tops_per_w(vari, adc)."""
+    from noisyneurosim.knobs import KNOBS
+
+    rows = []
+    for i, vari in enumerate((0.0, 0.1, 0.2)):
+        for adc in hue_values:
+            row = {k: knob.default for k, knob in KNOBS.items()}
+            row.update(
+                vari=vari,
+                ADCprecision=adc,
+                study="made_up",
+                seed=1,
+                status="ok",
+                swept="vari;ADCprecision",
+                acc_id=f"a{i}-{adc}",
+                point_id=f"p{i}-{adc}",
+                hw_id=f"h{adc}",
+                accuracy=accuracy(vari, adc),
+                tops_per_w=tops_per_w(vari, adc),
+                latency_ns=1e3 * adc,
+                dynamic_energy_pj=1e6 * adc,
+                chip_area_um2=1e7 * adc,
+            )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def figure_text(d) -> str:
+    d.fig.canvas.draw()
+    return "\n".join(t.get_text() for t in d.fig.findobj(lambda a: hasattr(a, "get_text"))).replace("\n  ", " ")
+
+
+def against_vari(kind, runs):
+    from noisyneurosim import plots
+
+    return next(d for d in plots.draw(kind, runs, pd.DataFrame(), pd.DataFrame()) if d.name == f"{kind}_vs_vari")
+
+
+def test_lines_that_coincide_are_named_and_stay_visible():
+    from noisyneurosim import plots
+
+    # ADC 5 and 6 give the same accuracy; 3 does not
+    runs = synthetic_runs(lambda v, adc: 0.9 - v - (0.1 if adc == 3 else 0.0), lambda v, adc: 10.0 + adc)
+    d = against_vari("accuracy", runs)
+    assert "ADCprecision 5 and 6 coincide" in figure_text(d) and "3, 5" not in figure_text(d)
+    drawn = [line for line in d.fig.axes[0].get_lines() if line.get_linestyle() != "None"]  # no caps
+    styles = {(line.get_linestyle(), line.get_marker()) for line in drawn}
+    assert len(drawn) == 3 and len(styles) == 2, "the coinciding lines are drawn alike: one hides the other"
+    plots.plt.close(d.fig)
+
+
+def test_an_axis_or_colour_scale_that_leaves_out_zero_states_its_range():
+    from noisyneurosim import plots
+
+    # accuracies between 0.85 and 0.88: a 3 % spread that fills the whole axis
+    runs = synthetic_runs(lambda v, adc: 0.88 - 0.15 * v - 0.001 * adc, lambda v, adc: 100.0 + adc)
+    d = against_vari("accuracy", runs)
+    text = figure_text(d)
+    low, high = d.fig.axes[0].get_ylim()
+    assert low > 0 and f"y-axis from {low:.4g} to {high:.4g}, not from 0: the values differ by 3." in text
+    plots.plt.close(d.fig)
+    for d in plots.draw("heatmap", runs, pd.DataFrame(), pd.DataFrame()):
+        text = figure_text(d)
+        assert (
+            "Energy efficiency [TOPS/W]: colour scale from 103 to 106, not from 0: the values differ by 2.8 %" in text
+        )
+        plots.plt.close(d.fig)
 
 
 def test_breakdowns_add_up_as_their_figures_say_on_real_outputs(shared_samples):
@@ -275,8 +357,9 @@ SHOW = """
 <script>
 window.addEventListener('load', () => {
   const [path, r] = Object.entries(results).find(([p]) => p.endsWith('WANTED'));
-  document.body.innerHTML = '<p style="font: 14px sans-serif">' + path + '</p><img style="max-width: 1380px" src="'
-    + r.data_uri + '">';
+  // the whole figure in the 1400 x 1000 window, legend and notes included
+  document.body.innerHTML = '<p style="font: 14px sans-serif">' + path + '</p>'
+    + '<img style="max-width: 1380px; max-height: 940px" src="' + r.data_uri + '">';
 });
 </script>
 """
@@ -350,7 +433,16 @@ def test_report_opens_in_a_browser_with_every_figure_and_table(finished, tmp_pat
     assert out["tables"]["results/runs.csv"] == len(runs)
     assert out["tables"]["results/summary.csv"] == len(pd.read_csv(finished.workdir / "results/summary.csv"))
     assert out["tables"]["results/layers.csv"] > 0
-    assert {"noise", "tech", "Provenance", "Summary", "Tables"} <= set(out["categories"])
+    # results first: the menu lists summary and studies before tables and provenance, and the front page (the
+    # workflow description) links every figure, one click each
+    assert sorted(out["categories"]) == ["1. Summary", "2. Study noise", "2. Study tech", "2. Study trained"] + [
+        "3. Tables",
+        "4. Provenance",
+    ]
+    front = json.loads(html.split("var workflow_desc = ", 1)[1].split(";\n", 1)[0])
+    assert "results first" in front and "summary.md" in front
+    for png in pngs:
+        assert f"contentPath:results['{png.relative_to(finished.workdir).as_posix()}'].data_uri" in front, png
     # the provenance a reader needs: config, commit, adaptations, each build's Param.cpp diff
     assert "results/config.yaml" in html and "adaptations.json" in html
     assert html.count("Param.cpp.diff") >= runs["hw_id"].nunique()

@@ -187,6 +187,9 @@ def test_a_dropped_row_is_said_in_the_plan(finished):
 def test_small_things_say_what_is_wrong(tmp_path):
     proc = cli("calibrate", str(tmp_path / "none.csv"))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "run a sweep first" in proc.stderr
+    (tmp_path / "empty.csv").write_text("")  # a sweep stopped before its first row
+    proc = cli("calibrate", str(tmp_path / "empty.csv"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "no finished run" in proc.stderr
     # squeue that cannot reach its controller
     fake = tmp_path / "bin"
     fake.mkdir()

@@ -151,7 +151,11 @@ def _calibrate(ns) -> int:
             file=sys.stderr,
         )
         return 2
-    table = calibration(pd.read_csv(ns.runs_csv))
+    try:
+        runs = pd.read_csv(ns.runs_csv)
+    except pd.errors.EmptyDataError:  # an empty file (a sweep stopped before its first row): no traceback
+        runs = pd.DataFrame()
+    table = calibration(runs) if len(runs) else {}
     if not table:
         print(f"{ns.runs_csv}: no finished run to learn from yet", file=sys.stderr)
         return 2

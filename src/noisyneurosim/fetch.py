@@ -13,6 +13,8 @@ from .param_patch import UpstreamChanged
 class FetchError(RuntimeError):
     """NeuroSim could not be fetched as pinned; the message says why, in git's words, and what to do."""
 
+    said_in_full = True  # the message is the whole story: a job ends with it, without a traceback
+
 
 # git's words when the machine cannot reach the repository at all
 UNREACHABLE = (

@@ -19,7 +19,7 @@ BARE_CONTROL = re.compile(r"^\s*(if|else|for|while)\b.*\)?\s*$")
 
 
 class UpstreamChanged(Exception):
-    pass
+    said_in_full = True  # names the file, the anchor and the commit: a job ends with it, without a traceback
 
 
 def _code_only(line: str, in_block: bool) -> tuple[str, bool]:

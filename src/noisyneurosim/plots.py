@@ -3,12 +3,16 @@
 Rules every figure keeps:
 - a mark aggregates over seeds only: every other knob the study varies is an axis, a line colour, a
   panel, or fixed for the whole figure (one figure per combination of the remaining knobs), and the
-  title says which;
+  title's second line says which (a title is at most two lines; everything else is a note below);
 - only knobs that can move the plotted quantity split lines: hardware-only (Param.cpp) knobs never
   split an accuracy figure, which says they do not act on it;
 - the numbers behind every figure are kept beside it (`<figure>.csv`, one row per mark, with `n`);
 - legends stand outside the axes, labels inside them (`layout_problems` checks it);
-- every figure says how many points it could not show.
+- every figure says how many points it could not show;
+- lines that coincide are drawn so that each stays visible, and a note names them;
+- an axis or colour scale that does not start at zero states its range and the spread it shows;
+- no figure of empty axes: a facet where no point finished is not drawn (the others say so), and a
+  study with nothing to draw gets one image that says why and where the reasons are.
 """
 
 from __future__ import annotations
@@ -196,36 +200,104 @@ def _not_shown(shown: int, total: int, what: str = "points") -> str:
     return f"the {what[:-1] if what.endswith('s') else what} shown" if total == 1 else f"all {total} {what} shown"
 
 
-def _title(fig, lines: list[str]) -> None:
-    """Title lines wrapped to the width of the panels, so that they never run under a legend beside them."""
+def _title(fig, title: str, subtitle: str = "") -> None:
+    """A title of one line, and a second one with what the figure holds fixed: never more than two lines."""
     width = int(fig.get_figwidth() * 9)
-    fig.suptitle("\n".join(textwrap.fill(line, width) for line in lines if line), fontsize=10)
+    lines = [textwrap.shorten(title, width, placeholder=" ...")]
+    if subtitle:
+        lines.append(textwrap.shorten(subtitle, width, placeholder=" ..."))
+    fig.suptitle("\n".join(lines), fontsize=10)
 
 
-def _lines(ax, marks: pd.DataFrame, x: str, hue: str | None, scale: float, colors: dict) -> None:
-    """One line per hue value, mean ± s.d. over seeds at each x."""
+NOTE_SIZE = 7.5
+
+
+def _notes(fig, lines: list[str]) -> None:
+    """What a reader must know to read the figure right (how marks are made, what is not shown, lines that
+    coincide, axes that do not start at zero), below the panels."""
+    lines = [line for line in lines if line]
+    if not lines:
+        return
+    width = int(fig.get_figwidth() * 13)
+    text = "\n".join(textwrap.fill("- " + line, width, subsequent_indent="  ") for line in lines)
+    # a figure-level x label: constrained layout keeps room for it below the panels (legends stand at the right)
+    fig.supxlabel(text, x=0.01, ha="left", fontsize=NOTE_SIZE, color="0.2", linespacing=1.3)
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f} %" if value < 10 else f"{value:.0f} %"
+
+
+def _range_note(name: str, low: float, high: float, values, what: str = "axis") -> str:
+    """The range of an axis (or colour scale) that leaves out zero, and how large the spread it magnifies is."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v) or low <= 0 <= high:
+        return ""
+    vmin, vmax = v.min(), v.max()
+    if vmin == vmax:
+        return f"{name}: every value is {vmax:.4g}; the {what} is stretched around it (no spread at all)"
+    spread = (vmax - vmin) / max(abs(vmin), abs(vmax)) * 100
+    if spread >= 50:
+        return ""
+    return f"{name}: {what} from {low:.4g} to {high:.4g}, not from 0: the values differ by {_percent(spread)}"
+
+
+def _y_range_note(ax, name: str, values) -> str:
+    low, high = ax.get_ylim()
+    return _range_note(name, low, high, values, "y-axis")
+
+
+# lines that coincide: each later one dashed and with a smaller marker over the earlier, so all stay visible
+OVERLAID = [("-", "o", 6), ((0, (5, 3)), "s", 4.5), ((0, (1, 2)), "^", 3.5), ((0, (6, 2, 1, 2)), "D", 2.5)]
+
+
+def _coinciding(marks: pd.DataFrame, x: str, hue: str) -> list[list]:
+    """Groups of hue values whose lines have the same means at the same x (to 9 significant digits)."""
+    curves = {}
+    for value, part in marks.groupby(hue, sort=True):
+        part = part.sort_values(x)
+        curves[value] = (tuple(part[x]), tuple(float(f"{m:.9g}") for m in part["mean"]))
+    groups: dict[tuple, list] = {}
+    for value, curve in curves.items():
+        groups.setdefault(curve, []).append(value)
+    return [values for values in groups.values() if len(values) > 1]
+
+
+def _lines(ax, marks: pd.DataFrame, x: str, hue: str | None, scale: float, colors: dict) -> list[str]:
+    """One line per hue value, mean ± s.d. over seeds at each x; returns a note for each set that coincides."""
+    together = _coinciding(marks, x, hue) if hue and len(marks) else []
+    layer = {v: i for group in together for i, v in enumerate(group)}
     for value, part in marks.groupby(hue, sort=True) if hue else [(None, marks)]:
         part = part.sort_values(x)
         color = colors.get(value, PALETTE[0]) if hue else PALETTE[0]
+        style, marker, size = OVERLAID[layer.get(value, 0) % len(OVERLAID)]
         ax.errorbar(
             part[x],
             part["mean"] * scale,
             yerr=part["sd"].fillna(0) * scale,
-            marker="o",
+            marker=marker,
+            markersize=size,
+            linestyle=style,
             capsize=3,
             color=color,
             label=display(hue, value) if hue else None,
         )
+    return [
+        f"{hue} {', '.join(display(hue, v) for v in group[:-1])} and {display(hue, group[-1])} coincide "
+        "(same values: drawn dashed over each other)"
+        for group in together
+    ]
 
 
 def _legend(fig, ax, hue: str | None) -> None:
-    """Below the panels, in rows of at most six: it never covers data or the title, however many lines."""
+    """Right of the panels, below the title: it never covers data, the title or the notes under the panels."""
     if not hue:
         return
     handles, labels = ax.get_legend_handles_labels()
     if handles:
         fig.legend(
-            handles, labels, title=label(hue), loc="outside lower center", fontsize=8, ncols=min(6, len(handles))
+            handles, labels, title=label(hue), loc="outside right upper", fontsize=8, ncols=1 + len(handles) // 13
         )
 
 
@@ -238,6 +310,16 @@ def _panels(count_rows: int, count_cols: int, width: float, height: float):
         squeeze=False,
     )
     return fig, axes
+
+
+def _not_drawn(skipped: list[dict], what: str = "point") -> str:
+    """The note on a figure whose siblings (other values of the knobs held fixed) were not drawn."""
+    if not skipped:
+        return ""
+    return (
+        f"not drawn for {'; '.join(_fixed_text(f) for f in skipped)}: no {what} there finished "
+        "(reasons in runs.csv, column reason)"
+    )
 
 
 def accuracy(runs: pd.DataFrame) -> list[Drawn]:
@@ -263,12 +345,18 @@ def accuracy(runs: pd.DataFrame) -> list[Drawn]:
         facet_row = others[2] if len(others) > 2 else None
         rest = others[3:]  # more than a figure can show: one figure per combination
         facets = [k for k in (facet_row, facet_col) if k]
-        for fixed, part in _combinations(data, rest):
+        combos = list(_combinations(runs_of_study, rest))
+        skipped = [fixed for fixed, part in combos if part["accuracy"].isna().all()]
+        for fixed, selected in combos:
+            part = data.loc[data.index.intersection(selected.index)]
+            if part.empty:
+                continue
             marks = per_seed_marks(part, [x, *([hue] if hue else []), *facets], "accuracy")
             rows = sorted(part[facet_row].unique(), key=str) if facet_row else [None]
             cols = sorted(part[facet_col].unique(), key=str) if facet_col else [None]
             fig, axes = _panels(len(rows), len(cols), 4.2, 3.2)
             colors = _colors(data[hue]) if hue else {}
+            notes = []
             for (i, rv), (j, cv) in itertools.product(enumerate(rows), enumerate(cols)):
                 ax = axes[i][j]
                 sel = marks
@@ -276,21 +364,23 @@ def accuracy(runs: pd.DataFrame) -> list[Drawn]:
                     sel = sel[sel[facet_row] == rv]
                 if facet_col:
                     sel = sel[sel[facet_col] == cv]
-                _lines(ax, sel, x, hue, 1.0, colors)
+                where = _fixed_text({k: v for k, v in ((facet_row, rv), (facet_col, cv)) if k})
+                coincide = _lines(ax, sel, x, hue, 1.0, colors)
+                notes += [f"{where}: {n}" if where else n for n in coincide]
                 _knob_axis(ax, x, runs[x])
                 ax.set_ylabel(METRICS["accuracy"] if j == 0 else "")
-                ax.set_title(_fixed_text({k: v for k, v in ((facet_row, rv), (facet_col, cv)) if k}), fontsize=9)
+                ax.set_title(where, fontsize=9)
+                notes.append(_y_range_note(ax, f"Accuracy{' (' + where + ')' if where else ''}", sel["mean"]))
             _legend(fig, axes[0][0], hue)
-            selected = runs_of_study
-            for k, v in fixed.items():
-                selected = selected[selected[k] == v]
-            _title(
+            _title(fig, f"Accuracy against {x}", _fixed_text(fixed))
+            _notes(
                 fig,
                 [
-                    f"Accuracy against {x}" + (f", {_fixed_text(fixed)}" if fixed else ""),
                     "mean ± s.d. over seeds (n per point in the CSV)",
                     note_hw,
                     _not_shown(int(selected["accuracy"].notna().sum()), len(selected), "inference runs"),
+                    _not_drawn(skipped, "inference run"),
+                    *notes,
                 ],
             )
             for k, v in fixed.items():
@@ -309,25 +399,32 @@ def hardware(runs: pd.DataFrame) -> list[Drawn]:
     for x in hardware_axes(runs):
         others = [k for k in axes_knobs if k != x]
         hue, rest = (others[0] if others else None), others[1:]
-        for fixed, part in _combinations(runs, rest):
+        combos = list(_combinations(runs, rest))
+        skipped = [fixed for fixed, part in combos if not (part["status"] == "ok").any()]
+        for fixed, part in combos:
             part_ok = ok.loc[ok.index.intersection(part.index)]
+            if part_ok.empty:
+                continue
             fig, grid = _panels(2, 2, 3.9, 2.9)
             colors = _colors(runs[hue]) if hue else {}
-            tables = []
+            tables, notes = [], []
             for ax, metric in zip(grid.flat, HARDWARE_PANELS, strict=True):
                 marks = per_seed_marks(part_ok, [x, *([hue] if hue else [])], metric)
                 name, scale = _metric_label(metric, marks["mean"])
-                _lines(ax, marks, x, hue, scale, colors)
+                notes += [f"{name}: {n}" for n in _lines(ax, marks, x, hue, scale, colors)]
                 _knob_axis(ax, x, runs[x])
                 ax.set_ylabel(name)
+                notes.append(_y_range_note(ax, name, marks["mean"] * scale))
                 tables.append(marks)
             _legend(fig, grid[0][0], hue)
-            _title(
+            _title(fig, f"Chip-level metrics against {x}", _fixed_text(fixed))
+            _notes(
                 fig,
                 [
-                    f"Chip-level metrics against {x}" + (f", {_fixed_text(fixed)}" if fixed else ""),
                     "mean ± s.d. over seeds (n per point in the CSV)",
                     _not_shown(len(part_ok), len(part)),
+                    _not_drawn(skipped),
+                    *notes,
                 ],
             )
             marks = pd.concat(tables, ignore_index=True)
@@ -342,9 +439,13 @@ def heatmap(runs: pd.DataFrame) -> list[Drawn]:
     axes_knobs = swept_knobs(runs)
     x, y, rest = axes_knobs[0], axes_knobs[1], axes_knobs[2:]
     drawn = []
-    for fixed, part in _combinations(runs, rest):
+    combos = list(_combinations(runs, rest))
+    skipped = [fixed for fixed, part in combos if not (part["status"] == "ok").any()]
+    for fixed, part in combos:
+        if not (part["status"] == "ok").any():
+            continue
         fig, panels = _panels(1, 2, 4.8, 3.8)
-        tables = []
+        tables, notes = [], []
         sources = (
             ("accuracy", "Accuracy", ".3f", part[part["accuracy"].notna()].drop_duplicates(["acc_id", y, x])),
             ("tops_per_w", "Energy efficiency [TOPS/W]", ".4g", part[part["status"] == "ok"]),
@@ -359,16 +460,23 @@ def heatmap(runs: pd.DataFrame) -> list[Drawn]:
                 sns.heatmap(table, annot=True, fmt=fmt, cmap="viridis", ax=ax, cbar_kws={"label": title})
                 ax.set_xticklabels([display(x, v) for v in table.columns])
                 ax.set_yticklabels([display(y, v) for v in table.index], rotation=0)
+                low, high = ax.collections[0].get_clim()
+                notes.append(
+                    _range_note(f"{title}", low, high, marks["mean"], "colour scale")
+                    or f"{title}: colour scale from {low:.4g} to {high:.4g}"
+                )
             ax.set_xlabel(label(x))
             ax.set_ylabel(label(y))
             ax.set_title(f"{title} (blank: no result)", fontsize=9)
             tables.append(marks)
-        _title(
+        _title(fig, f"{y} against {x}", _fixed_text(fixed))
+        _notes(
             fig,
             [
-                f"{y} against {x}" + (f", {_fixed_text(fixed)}" if fixed else ""),
                 "each cell: mean over seeds (n per cell in the CSV)",
                 _not_shown(int((part["status"] == "ok").sum()), len(part)),
+                _not_drawn(skipped),
+                *notes,
             ],
         )
         marks = pd.concat(tables, ignore_index=True)
@@ -382,6 +490,8 @@ def pareto(summary: pd.DataFrame, runs: pd.DataFrame) -> list[Drawn]:
     """Each setting (mean over its finished seeds); the front numbered, its settings listed below the axes."""
     knobs = swept_knobs(runs)
     s = finished(summary)  # the settings that finished on every seed, as summary.md compares them
+    if s.empty:
+        return []
     fig, ax = plt.subplots(figsize=(7, 5.2), layout="constrained")
     ax.errorbar(
         s["tops_per_w_mean"],
@@ -411,16 +521,18 @@ def pareto(summary: pd.DataFrame, runs: pd.DataFrame) -> list[Drawn]:
     ax.margins(x=0.08, y=0.12)
     ax.set_xlabel(METRICS["tops_per_w"])
     ax.set_ylabel(METRICS["accuracy"])
-    fig.legend(loc="outside lower center", fontsize=8, ncols=2)
+    fig.legend(loc="outside right center", fontsize=8)
     if listing:
         ax.set_title(textwrap.fill("Pareto front: " + "; ".join(listing), 110), fontsize=7)
-    _title(
+    _title(fig, "Accuracy against energy efficiency")
+    _notes(
         fig,
         [
-            "Accuracy against energy efficiency",
             "each mark: one setting that finished on every seed, mean over its seeds",
             # marks are settings (seeds pooled), so count settings, not points
             _not_shown(len(s), len(summary), "settings"),
+            _range_note("TOPS/W", *ax.get_xlim(), s["tops_per_w_mean"], "x-axis"),
+            _y_range_note(ax, "Accuracy", s["accuracy_mean"]),
         ],
     )
     marks = []
@@ -477,6 +589,8 @@ def breakdown(runs: pd.DataFrame) -> list[Drawn]:
     knobs = swept_knobs(runs)
     keys = knobs or ["study"]  # a study of one setting: one bar
     ok = runs[runs["status"] == "ok"].copy()
+    if ok.empty:
+        return []
     ok["unitemised_area_um2"] = [breakdown_parts(r, "area")["unitemised_area_um2"] for _, r in ok.iterrows()]
     columns = {
         kind: [*parts, *(["unitemised_area_um2"] if kind == "area" else [])]
@@ -494,15 +608,9 @@ def breakdown(runs: pd.DataFrame) -> list[Drawn]:
         _stacked(ax, labels, merged, columns[kind], title)
         ax.set_title(textwrap.fill(sums, 55), fontsize=8)
     # the area panel has every part, in the colours the other panels use
-    fig.legend(*panels[-1].get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=6)
-    _title(
-        fig,
-        [
-            "Where latency, energy and area go, per setting",
-            "each bar: mean over seeds (n per bar in the CSV)",
-            _not_shown(len(ok), len(runs)),
-        ],
-    )
+    fig.legend(*panels[-1].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    _title(fig, "Where latency, energy and area go, per setting")
+    _notes(fig, ["each bar: mean over seeds (n per bar in the CSV)", _not_shown(len(ok), len(runs))])
     marks = pd.concat(tables.values(), ignore_index=True)
     if not knobs:
         marks = marks.drop(columns="study")
@@ -513,12 +621,9 @@ def layers(runs: pd.DataFrame, layer_table: pd.DataFrame) -> list[Drawn]:
     """Per layer, for the one point with the best TOPS/W (a single run: n = 1)."""
     knobs = swept_knobs(runs)
     ok = runs[runs["status"] == "ok"].dropna(subset=["tops_per_w"])
-    fig, panels = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     if ok.empty:
-        for ax in panels:
-            ax.text(0.5, 0.5, "no completed point", ha="center", va="center", transform=ax.transAxes)
-        _title(fig, ["Per layer", _not_shown(0, len(runs))])
-        return [Drawn(fig, "layers_of_best_tops_per_w", pd.DataFrame(columns=["layer", "quantity", "mean", "n"]))]
+        return []
+    fig, panels = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     chosen = ok.loc[ok["tops_per_w"].idxmax()]
     table = layer_table[layer_table["point_id"] == chosen["point_id"]].sort_values("layer")
     marks = []
@@ -539,12 +644,12 @@ def layers(runs: pd.DataFrame, layer_table: pd.DataFrame) -> list[Drawn]:
         ax.set_xlabel("Layer")
         if len(table) > MAX_TICK_LABELS:
             ax.xaxis.set_major_locator(MaxNLocator(nbins=MAX_TICK_LABELS, integer=True))
-    fig.legend(*panels[0].get_legend_handles_labels(), loc="outside lower center", fontsize=8, ncols=3)
+    fig.legend(*panels[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     setting = ", ".join(f"{k}={display(k, chosen[k])}" for k in knobs) or "defaults"
-    _title(
+    _title(fig, "Per layer, the point with the best TOPS/W", f"{setting}, seed {chosen['seed']}")
+    _notes(
         fig,
         [
-            f"Per layer, the point with the best TOPS/W: {setting}, seed {chosen['seed']}",
             "one run; each layer's parts add up to its read latency and read dynamic energy",
             _not_shown(len(ok), len(runs)),
         ],
@@ -584,11 +689,11 @@ def training(runs: pd.DataFrame, training_table: pd.DataFrame) -> list[Drawn]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="outside lower center", fontsize=8, ncols=min(3, len(handles)))
-    _title(
+        fig.legend(handles, labels, loc="outside right upper", fontsize=8)
+    _title(fig, f"Learning curves: {len(ids)} training run(s)")
+    _notes(
         fig,
         [
-            f"Learning curves: {len(ids)} training run(s)",
             "test accuracy after each epoch, on the test set inference uses; the best epoch is the checkpoint "
             "train.checkpoint: best loads",
             *(f"failed: {f}" for f in failed),
@@ -604,8 +709,9 @@ def draw(
     layer_table: pd.DataFrame,
     training_table: pd.DataFrame | None = None,
 ) -> list[Drawn]:
-    """The figures of one kind for one study (runs and summary already filtered to it), not yet saved."""
-    return {
+    """The figures of one kind for one study (runs and summary already filtered to it), not yet saved; a
+    study with nothing to draw gets one image that says so instead of empty axes."""
+    drawn = {
         "training": lambda: training(runs, training_table),
         "accuracy": lambda: accuracy(runs),
         "hardware": lambda: hardware(runs),
@@ -614,6 +720,30 @@ def draw(
         "breakdown": lambda: breakdown(runs),
         "layers": lambda: layers(runs, layer_table),
     }[kind]()
+    return drawn or [nothing_drawn(kind, runs)]
+
+
+def nothing_drawn(kind: str, runs: pd.DataFrame) -> Drawn:
+    """The image a study gets in place of a figure when none of its points finished: what happened and
+    where the reasons are, no axes. Its CSV lists the points with their reasons."""
+    study = next(iter(runs["study"]), "?") if "study" in runs else "?"
+    failed = int((runs["status"] == "failed").sum())
+    if failed and failed == len(runs):
+        head = f"Every point of study {study} failed: see runs.csv reasons"
+    else:
+        head = f"No point of study {study} has finished ({failed} of {len(runs)} failed, the others not run yet)"
+    text = "\n".join(
+        [
+            head,
+            f"so no {kind} figure is drawn (it would show empty axes).",
+            "The reason of each point: results/runs.csv (column reason), results/summary.md,",
+            f"and {kind}_not_drawn.csv beside this image.",
+        ]
+    )
+    fig = plt.figure(figsize=(7, 2.2))
+    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=11, linespacing=1.6)
+    columns = [c for c in ("study", "point_id", "seed", "status", "reason") if c in runs]
+    return Drawn(fig, f"{kind}_not_drawn", runs[columns].reset_index(drop=True))
 
 
 def layout_problems(fig) -> list[str]:

@@ -167,6 +167,14 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
         done = finished(s)
         if done.empty:
             lines += ["No setting has finished on every seed with finite numbers, so none is named best.", ""]
+            of_study = runs[runs["study"] == study]
+            if len(of_study) and (of_study["status"] == "failed").all():
+                lines += [
+                    f"**Every point of study `{study}` failed**, so none of its figures is drawn: each of its "
+                    f"folders under plots/{study}/ holds one image saying so. The reason of each point is in "
+                    "the table of failed points below and in runs.csv (`reason`).",
+                    "",
+                ]
             continue
         best = done.loc[done["accuracy_mean"].idxmax()]
         lines.append(

@@ -38,17 +38,17 @@ rule collect_results:
         runs=report(
             paths.RUNS,
             caption="../report/runs.rst",
-            category="Tables",
+            category="3. Tables",
         ),
         layers=report(
             paths.LAYERS,
             caption="../report/layers_csv.rst",
-            category="Tables",
+            category="3. Tables",
         ),
         training=report(
             paths.TRAINING_TABLE,
             caption="../report/training_csv.rst",
-            category="Tables",
+            category="3. Tables",
         ),
     log:
         job=paths.COLLECT_LOG,

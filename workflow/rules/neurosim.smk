@@ -15,7 +15,7 @@ rule fetch_neurosim:
         adaptations=report(
             paths.ADAPTATIONS.format(commit=SETTINGS.commit),
             caption="../report/adaptations.rst",
-            category="Provenance",
+            category="4. Provenance",
         ),
     log:
         job=paths.FETCH_LOG.format(commit=SETTINGS.commit),
@@ -75,7 +75,7 @@ rule build_hardware:
         diff=report(
             paths.PARAM_DIFF,
             caption="../report/param_diff.rst",
-            category="Provenance",
+            category="4. Provenance",
             subcategory="Param.cpp per hardware setting",
             labels={"hardware setting": "{hw}"},
         ),

@@ -10,12 +10,12 @@ rule summarise_results:
         summary=report(
             paths.SUMMARY,
             caption="../report/summary_csv.rst",
-            category="Summary",
+            category="1. Summary",
         ),
         markdown=report(
             paths.SUMMARY_MD,
             caption="../report/summary_md.rst",
-            category="Summary",
+            category="1. Summary",
         ),
     log:
         job=paths.SUMMARISE_LOG,
@@ -40,7 +40,7 @@ for plot_kind in PLOT_KINDS:
                 directory(paths.PLOTS.format(study="{study}", kind=plot_kind)),
                 patterns=["{name}.png"],
                 caption=f"../report/{plot_kind}.rst",
-                category="{study}",
+                category="2. Study {study}",
                 subcategory=plot_kind,
             ),
         log:
@@ -61,7 +61,7 @@ rule record_config:
         config=report(
             paths.CONFIG_RECORD,
             caption="../report/config.rst",
-            category="Provenance",
+            category="4. Provenance",
         ),
     log:
         job=paths.RECORD_CONFIG_LOG,

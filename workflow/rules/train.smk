@@ -19,7 +19,7 @@ rule adapt_for_training:
         adaptations=report(
             paths.TRAINING_ADAPTATIONS.format(commit=SETTINGS.commit),
             caption="../report/adaptations.rst",
-            category="Provenance",
+            category="4. Provenance",
         ),
     log:
         job=paths.TRAINING_CHECKOUT_LOG.format(commit=SETTINGS.commit),

@@ -4,7 +4,8 @@ stderr (tracebacks included) and the logger go to the rule's `log: job=...`,
 never to the files that capture NeuroSim's own output, which the parser reads.
 An error that ends the script is also summarised in one line on the job's
 original stderr, so that Snakemake's own output says what went wrong and where
-the whole traceback is.
+the whole traceback is; an error whose message is the whole story (a fetch that
+failed, upstream drift: `said_in_full`) is written as that message alone.
 """
 
 import logging
@@ -23,6 +24,10 @@ def setup(snakemake):
     logging.basicConfig(stream=job_log, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     def report(kind, value, tb):
+        if getattr(kind, "said_in_full", False):  # a clear message that names the way out: no traceback
+            job_log.write(f"{value}\n")
+            console.write(f"{value}\n(also in {snakemake.log.job})\n")
+            return
         traceback.print_exception(kind, value, tb, file=job_log)
         console.write(f"{kind.__name__}: {value}\n(traceback in {snakemake.log.job})\n")
 
