@@ -116,3 +116,11 @@ def make_workflow(standin, tmp_path):
         return Workflow(workdir, config)
 
     return factory
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (`-n`), the tests that share one Slurm cluster or one browser run on one worker,
+    one after another; the others spread over the cores."""
+    for item in items:
+        if "slurm" in item.keywords or "browser" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("shared-service"))
