@@ -128,114 +128,144 @@ def _num(text: str) -> float:
     return float(text)
 
 
-def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "") -> dict:
-    """Parse the C++ core's standard output into chip metrics, layers and a status."""
-    chip: dict = {}
-    layers: dict[int, dict] = {}
-    floorplan: dict = {}
-    current_layer: int | None = None
-    in_summary = False
-    list_name: str | None = None
-    nonfinite: list[str] = []
-    errors: list[str] = []
-    process = None
+class _CoreOutput:
+    """What the C++ core's standard output says, read line by line: the floorplan, each layer, the
+    chip summary; with every error line and every value that is not finite."""
 
-    def put(target: dict, key: str, raw: str, where: str):
+    def __init__(self):
+        self.chip: dict = {}
+        self.layers: dict[int, dict] = {}
+        self.floorplan: dict = {}
+        self.current_layer: int | None = None
+        self.in_summary = False
+        self.list_name: str | None = None  # the floorplan list being read (one value per layer)
+        self.nonfinite: list[str] = []
+        self.errors: list[str] = []
+        self.process = None
+
+    def put(self, target: dict, key: str, raw: str, where: str) -> None:
         value = _num(raw)
         if not math.isfinite(value):
-            nonfinite.append(f"{where}{key}={raw}")
+            self.nonfinite.append(f"{where}{key}={raw}")
         target[key] = value
 
-    for line in stdout.splitlines():
-        line = line.rstrip()
-        if not line:
-            continue
-        if m := ERROR_LINE.match(line):
-            errors.append(line.strip())
-        if m := CLK.match(line):
-            put(floorplan, "clk_period_s", m.group(1), "")
-            continue
-        for header, name in FLOORPLAN_LIST_HEADERS.items():
-            if header in line:
-                list_name = name
-        if list_name and (m := FLOORPLAN_ITEM.match(line)):
-            layers.setdefault(int(m.group(1)), {})[list_name] = _num(m.group(2))
-            continue
-        for key, rx in FLOORPLAN_FACTS.items():
-            if m := rx.match(line):
-                floorplan[key] = m.group(1)
-        if m := UTILISATION.match(line):
-            put(chip, "memory_utilization_pct", m.group(1), "")
-            list_name = None
-            continue
-        if m := LAYER_HEADER.match(line):
-            current_layer = int(m.group(1))
-            list_name = None
-            continue
-        if line.startswith("-----") and "Summary" in line:
-            in_summary = True
-            current_layer = None
-            continue
+    def layer(self, index: int) -> dict:
+        return self.layers.setdefault(index, {})
+
+    def read(self, line: str) -> None:
+        if ERROR_LINE.match(line):
+            self.errors.append(line.strip())
+        if self._floorplan(line) or self._structure(line):
+            return
         for key, rx in LAYER_LINES.items():
             if m := rx.match(line):
-                put(layers.setdefault(int(m.group(1)), {}), key, m.group(2), f"layer{m.group(1)} ")
+                self.put(self.layer(int(m.group(1))), key, m.group(2), f"layer{m.group(1)} ")
                 break
-        if m := BREAKDOWN.match(line):
-            key = BREAKDOWN_KEY[(m.group(1), m.group(2))]
-            if in_summary:
-                put(chip, key, m.group(3), "chip ")
-            elif current_layer is not None:
-                put(layers.setdefault(current_layer, {}), key, m.group(3), f"layer{current_layer} ")
-            continue
-        if in_summary:
+        if self._breakdown(line):
+            return
+        self._summary(line)
+
+    def _floorplan(self, line: str) -> bool:
+        """The clock, the per-layer lists before the layers and the floorplan's facts; True when done."""
+        if m := CLK.match(line):
+            self.put(self.floorplan, "clk_period_s", m.group(1), "")
+            return True
+        for header, name in FLOORPLAN_LIST_HEADERS.items():
+            if header in line:
+                self.list_name = name
+        if self.list_name and (m := FLOORPLAN_ITEM.match(line)):
+            self.layer(int(m.group(1)))[self.list_name] = _num(m.group(2))
+            return True
+        for key, rx in FLOORPLAN_FACTS.items():
+            if m := rx.match(line):
+                self.floorplan[key] = m.group(1)
+        return False
+
+    def _structure(self, line: str) -> bool:
+        """Lines that say where we are: memory utilisation, a layer's header, the summary's start."""
+        if m := UTILISATION.match(line):
+            self.put(self.chip, "memory_utilization_pct", m.group(1), "")
+            self.list_name = None
+            return True
+        if m := LAYER_HEADER.match(line):
+            self.current_layer = int(m.group(1))
+            self.list_name = None
+            return True
+        if line.startswith("-----") and "Summary" in line:
+            self.in_summary = True
+            self.current_layer = None
+            return True
+        return False
+
+    def _breakdown(self, line: str) -> bool:
+        """ADC / accumulation / other latency and energy: the chip's in the summary, else the layer's."""
+        if not (m := BREAKDOWN.match(line)):
+            return False
+        key = BREAKDOWN_KEY[(m.group(1), m.group(2))]
+        if self.in_summary:
+            self.put(self.chip, key, m.group(3), "chip ")
+        elif self.current_layer is not None:
+            self.put(self.layer(self.current_layer), key, m.group(3), f"layer{self.current_layer} ")
+        return True
+
+    def _summary(self, line: str) -> None:
+        if self.in_summary:
             for key, rxs in _CHIP_RE.items():
                 if any((m := rx.match(line)) for rx in rxs):
-                    put(chip, key, m.group(1), "chip ")
+                    self.put(self.chip, key, m.group(1), "chip ")
                     break
         if m := PROCESS.match(line):
-            process = m.group(1)
+            self.process = m.group(1)
         if m := RUNTIME.match(line):
-            chip["runtime_s"] = _num(m.group(1))
+            self.chip["runtime_s"] = _num(m.group(1))
 
-    complete = DONE in stdout and all(k in chip for k in CHIP_LINES)
-    for line in stderr.splitlines():
-        if line.strip() and ERROR_LINE.match(line):
-            errors.append(line.strip())
-    status, reason = "ok", ""
+
+def _exit_reason(returncode: int, errors: list[str], stdout: str) -> str:
+    """A non-zero exit code in words: the signal that ended the core, and its first error line."""
+    what = f"exit code {returncode}"
+    sig = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else None
+    if sig:
+        with contextlib.suppress(ValueError):  # not a signal number after all
+            what += f" ({signal.Signals(sig).name})"
+    if errors:
+        return f"{what}: {errors[0]}"
+    return f"{what} with no output" if not stdout.strip() else what
+
+
+def _verdict(out: _CoreOutput, stdout: str, returncode: int | None) -> tuple[str, str]:
+    """ok only with exit code 0, no error line, finite values and a complete report."""
     if returncode not in (0, None):
-        what = f"exit code {returncode}"
-        sig = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else None
-        if sig:
-            with contextlib.suppress(ValueError):  # not a signal number after all
-                what += f" ({signal.Signals(sig).name})"
-        if errors:
-            reason = f"{what}: {errors[0]}"
-        elif not stdout.strip():
-            reason = f"{what} with no output"
-        else:
-            reason = f"{what}"
-        status = "failed"
-    elif not stdout.strip():
-        status, reason = "failed", "no output"
-    elif errors:
-        status, reason = "failed", errors[0]
-    elif nonfinite:
-        shown = ", ".join(nonfinite[:4]) + (f" and {len(nonfinite) - 4} more" if len(nonfinite) > 4 else "")
-        status, reason = "failed", f"non-finite values: {shown}"
-    elif not complete:
-        missing = [k for k in CHIP_LINES if k not in chip]
-        status, reason = (
-            "failed",
-            f"incomplete output (missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''})",
-        )
+        return "failed", _exit_reason(returncode, out.errors, stdout)
+    if not stdout.strip():
+        return "failed", "no output"
+    if out.errors:
+        return "failed", out.errors[0]
+    if out.nonfinite:
+        shown = ", ".join(out.nonfinite[:4]) + (f" and {len(out.nonfinite) - 4} more" if len(out.nonfinite) > 4 else "")
+        return "failed", f"non-finite values: {shown}"
+    if not (DONE in stdout and all(k in out.chip for k in CHIP_LINES)):
+        missing = [k for k in CHIP_LINES if k not in out.chip]
+        return "failed", f"incomplete output (missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''})"
+    return "ok", ""
+
+
+def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "") -> dict:
+    """Parse the C++ core's standard output into chip metrics, layers and a status."""
+    out = _CoreOutput()
+    for line in stdout.splitlines():
+        line = line.rstrip()
+        if line:
+            out.read(line)
+    out.errors += [line.strip() for line in stderr.splitlines() if line.strip() and ERROR_LINE.match(line)]
+    status, reason = _verdict(out, stdout, returncode)
     return {
         "status": status,
         "reason": reason,
         "returncode": returncode,
-        "process": process,
-        "chip": chip,
-        "floorplan": floorplan,
-        "layers": [{"layer": i, **layers[i]} for i in sorted(layers)],
+        "process": out.process,
+        "chip": out.chip,
+        "floorplan": out.floorplan,
+        "layers": [{"layer": i, **out.layers[i]} for i in sorted(out.layers)],
     }
 
 
