@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .config import Point, Sweep
 from .failures import explain
 from .files import atomic_write, read_json
 from .knobs import KNOBS, TRAIN_NAMES, TRAINING_SHAPED_BY
 from .network import describe_changes
 from .parse import BREAKDOWN_METRICS, CHIP_METRICS
+from .points import Point, Sweep
 
 LAYER_METRICS = (
     "tiles",

@@ -7,13 +7,11 @@ are reported together before anything runs.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import itertools
-import json
 import math
 import re
 import reprlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,24 +19,19 @@ import yaml
 
 from .knobs import (
     COUPLINGS,
-    INFERENCE_NAMES,
     KNOBS,
     MODEL_DATASETS,
     NOT_KNOBS,
     PARAM,
-    PARAM_NAMES,
     REJECTION_NOTES,
-    TEST_IMAGES,
     TORCH_SEED_LIMIT,
-    TRAIN_ARGUMENTS,
     TRAIN_NAMES,
     TRAIN_PREFIX,
-    TRAINING_SHAPED_BY,
     coupled_value,
-    trained,
     values_agree,
 )
 from .neurosim_rules import point_rules, point_warnings
+from .points import Point, Sweep, test_images_of
 from .precision import Split
 from .search import SEARCH_KEY, SearchSpec, check_spec
 from .settings import COST_SETTINGS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
@@ -80,75 +73,6 @@ class ConfigError(Exception):
             f"{len(problems)} problem(s) in the configuration; nothing was run:\n"
             + "\n".join(f"  - {p}" for p in [*lines, *more])
         )
-
-
-@dataclass(frozen=True)
-class Point:
-    study: str
-    point_id: str
-    seed: int
-    knobs: dict  # every knob, resolved and coupled
-    swept: tuple  # knobs that vary within the study
-    acc_id: str  # the inference run it needs
-    hw_id: str  # the build it needs
-    split: dict = field(default_factory=dict)  # how its inference run is split and stopped (precision.Split)
-    train_id: str = ""  # the training run whose checkpoint it uses; "" for the shipped checkpoint
-
-    @classmethod
-    def make(
-        cls, study: str, seed: int, knobs: dict, swept: tuple, run_identity: dict, split: Split | None = None
-    ) -> Point:
-        args = {**{k: knobs[k] for k in INFERENCE_NAMES}, "seed": seed}
-        split = split or Split()
-        identity = dict(run_identity)
-        identity.pop("max_train_images", None)  # the training run's, part of its own identity
-        if split.images_per_job:  # other jobs evaluate other images: another run (the target is not)
-            identity["images_per_job"] = split.images_per_job
-        train_id = ""
-        if trained(knobs):  # a trained checkpoint: which run, and which of its checkpoints
-            train_id = _stable_hash("t", {"args": training_arguments(knobs), **run_identity})
-            identity["checkpoint"] = {"training": train_id, "choice": knobs["train.checkpoint"]}
-        return cls(
-            study=study,
-            point_id=_stable_hash("p", {"knobs": knobs, "seed": seed}),
-            seed=seed,
-            knobs=knobs,
-            swept=tuple(swept),
-            acc_id=_stable_hash("a", {"args": args, **identity}),
-            hw_id=_stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": run_identity["commit"]}),
-            split=dict(vars(split)),
-            train_id=train_id,
-        )
-
-    @property
-    def accuracy_split(self) -> Split:
-        return Split(**self.split)
-
-    def inference_args(self) -> dict:
-        return {**{k: self.knobs[k] for k in INFERENCE_NAMES}, "seed": self.seed}
-
-    def param_values(self) -> dict:
-        return {k: self.knobs[k] for k in PARAM_NAMES}
-
-    def training_args(self) -> dict:
-        return training_arguments(self.knobs)
-
-    def as_record(self) -> dict:
-        return {
-            "study": self.study,
-            "point_id": self.point_id,
-            "seed": self.seed,
-            "knobs": self.knobs,
-            "swept": list(self.swept),
-            "acc_id": self.acc_id,
-            "hw_id": self.hw_id,
-            "split": self.split,
-            "train_id": self.train_id,
-        }
-
-    @classmethod
-    def from_record(cls, record: dict) -> Point:
-        return cls(**{**record, "swept": tuple(record["swept"])})
 
 
 @dataclass(frozen=True)
@@ -221,61 +145,6 @@ class SearchStudy:
 
 def _combo_label(where: str, index: int, combo: dict) -> str:
     return f"{where} point {index + 1} ({', '.join(f'{k}={_short(v, 30)}' for k, v in combo.items()) or 'defaults'})"
-
-
-@dataclass
-class Sweep:
-    config: dict
-    source: str
-    points: list[Point]
-    settings: Settings = field(default_factory=Settings)
-    warnings: list[str] = field(default_factory=list)
-    searches: dict = field(default_factory=dict)  # study -> SearchStudy: points proposed while the workflow runs
-    _splits: dict | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def commit(self) -> str:
-        return self.settings.commit
-
-    def accuracy_settings(self) -> dict[str, Point]:
-        return {p.acc_id: p for p in self.points}
-
-    def splits(self) -> dict[str, Split]:
-        """How each inference run is split and stopped; a run shared by studies takes the strictest target.
-        Computed once (input functions ask per job; a sweep's points never change)."""
-        if self._splits is None:
-            out: dict[str, Split] = {}
-            for p in self.points:
-                out[p.acc_id] = out[p.acc_id].strictest(p.accuracy_split) if p.acc_id in out else p.accuracy_split
-            self._splits = out
-        return self._splits
-
-    def training_settings(self) -> dict[str, Point]:
-        """One point per training run (studies with train:); its training knobs are the run's."""
-        return {p.train_id: p for p in self.points if p.train_id}
-
-    def hardware_settings(self) -> dict[str, Point]:
-        return {p.hw_id: p for p in self.points}
-
-    def estimates(self) -> dict[tuple[str, str], Point]:
-        return {(p.acc_id, p.hw_id): p for p in self.points}
-
-    def reproducibility_pairs(self) -> dict[str, tuple[str, str]]:
-        """The estimate run twice per model: that of the model's first point (none when the guard is off)."""
-        if not self.settings.check_reproducible:
-            return {}
-        pairs: dict[str, tuple[str, str]] = {}
-        for p in self.points:
-            pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
-        return pairs
-
-
-def training_arguments(knobs: dict) -> dict:
-    """train.py's arguments for a trained point: the inference knobs that shape training, and train.*"""
-    return {
-        **{k: knobs[k] for k in TRAINING_SHAPED_BY},
-        **{k.removeprefix(TRAIN_PREFIX): knobs[k] for k in TRAIN_ARGUMENTS},
-    }
 
 
 def _did_you_mean(word: str, options) -> str:
@@ -512,11 +381,6 @@ def _short(value: Any, limit: int = 100) -> str:
         return f"{value[:limit]!r}... ({len(value)} characters)"
     text = _BOUNDED.repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... (cut)"
-
-
-def _stable_hash(prefix: str, payload: dict) -> str:
-    text = json.dumps(payload, sort_keys=True, default=repr)
-    return prefix + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def load(path: str | Path, *, base: Path | None = None) -> Sweep:
@@ -775,14 +639,3 @@ def _expected_points(spec: Any) -> int:
     )
     combos = (combos if grid else 0) + (len(spec["points"]) if isinstance(spec.get("points"), list) else 0)
     return max(combos, 1) * max(count(spec.get("seeds", [0])), 1)
-
-
-def test_images_of(knobs: dict, settings: Settings) -> int:
-    """The test images an inference run with these knobs may use: the set, or its first max_test_images."""
-    full = settings.synthetic_test_images or TEST_IMAGES[knobs["dataset"]]
-    return min(full, settings.max_test_images) if settings.max_test_images else full
-
-
-def test_images(point: Point, settings: Settings) -> int:
-    """How many test images one inference run of this point may evaluate (all of them without a target)."""
-    return test_images_of(point.knobs, settings)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from . import config as cfg
 from . import paths
-from .config import Point, Sweep
 from .files import atomic_write
 from .plan import over_budget
+from .points import Point, Sweep
 from .precision import Split, job_seed
 
 DEFAULT_CONFIG = "config/sweep.yaml"

@@ -3,11 +3,10 @@ every run print before anything starts."""
 
 from __future__ import annotations
 
-from . import config as cfg
 from .cluster import GPU_HOUR_IN_CORE_HOURS, quota_lines
-from .config import Point, Sweep
 from .integrity import dropped_lines
 from .knobs import TRAIN_IMAGES
+from .points import Point, Sweep, test_images
 from .precision import expected_images
 from .reruns import plan_lines
 from .search_run import plan_lines as search_plan_lines
@@ -25,11 +24,9 @@ def plan(sweep: Sweep) -> dict:
         return cost[p.knobs["model"]]["gpu_seconds_per_image"]
 
     # with a target (accuracy.halfwidth): the images expected at the prior accuracy, in whole waves
-    gpu_seconds = sum(
-        expected_images(splits[a], cfg.test_images(p, sweep.settings)) * per_image(p) for a, p in acc.items()
-    )
-    gpu_seconds_whole = sum(cfg.test_images(p, sweep.settings) * per_image(p) for p in acc.values())
-    jobs = sum(splits[a].jobs(cfg.test_images(p, sweep.settings)) for a, p in acc.items())
+    gpu_seconds = sum(expected_images(splits[a], test_images(p, sweep.settings)) * per_image(p) for a, p in acc.items())
+    gpu_seconds_whole = sum(test_images(p, sweep.settings) * per_image(p) for p in acc.values())
+    jobs = sum(splits[a].jobs(test_images(p, sweep.settings)) for a, p in acc.items())
     cpu_seconds = sum(cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in estimates.values())
     guard = sweep.reproducibility_pairs()
     guard_seconds = sum(cost[model]["cpu_seconds_per_estimate"] for model in guard)

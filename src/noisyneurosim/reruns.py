@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config as cfg
 from . import paths
 from .files import read_json
+from .points import test_images
 from .training import job_stops
 
 # the rules whose jobs run on a GPU (profiles/slurm gives them one)
@@ -42,7 +42,7 @@ def gpu_results(sweep) -> dict[str, list[str]]:
     inference = [
         paths.part_file(acc, part)
         for acc, point in sweep.accuracy_settings().items()
-        for part in range(splits[acc].jobs(cfg.test_images(point, sweep.settings)))
+        for part in range(splits[acc].jobs(test_images(point, sweep.settings)))
     ]
     training = [
         paths.TRAINING_JOB.format(train=t, stop=stop)

@@ -10,7 +10,7 @@ from noisyneurosim import (
     snakemake_api,
     training,
 )
-from noisyneurosim.config import test_images as cfg_test_images
+from noisyneurosim.points import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
 SOURCE = paths.source(SETTINGS.commit)
