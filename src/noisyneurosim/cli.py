@@ -42,10 +42,18 @@ def _plan(ns) -> int:
     return 0
 
 
+def _with_searches(ns):
+    """The config's points and those its search studies proposed so far (their wave files)."""
+    from .search_run import with_searched_points
+
+    sweep = cfg.load(ns.config)
+    return with_searched_points(sweep, list(sweep.searches), Path(ns.directory))
+
+
 def _status(ns) -> int:
     from .aggregate import failure_log, tables
 
-    sweep = cfg.load(ns.config)
+    sweep = _with_searches(ns)
     runs, _ = tables(sweep, Path(ns.directory))
     counts = runs["status"].value_counts()
     print(f"{ns.config}: {len(runs)} points")
@@ -79,7 +87,7 @@ def _retry(ns) -> int:
     from .aggregate import tables
     from .integrity import retry_plan
 
-    sweep = cfg.load(ns.config)
+    sweep = _with_searches(ns)
     directory = Path(ns.directory)
     runs = tables(sweep, directory)[0] if (directory / paths.RUNS).exists() else None
     remove = retry_plan(sweep, runs, directory)
@@ -97,7 +105,7 @@ def _free_traces(ns) -> int:
     """Delete the kept layer traces of a config's inference runs (or of one study's, where no other study
     uses the run): the results stay and nothing reruns; a hardware value added afterwards needs the
     inference again, which a run then refuses without allow_gpu_redo."""
-    sweep = cfg.load(ns.config)
+    sweep = _with_searches(ns)
     accs = {p.acc_id for p in sweep.points}
     if ns.study:
         if ns.study not in {p.study for p in sweep.points}:
