@@ -362,7 +362,8 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
         ax.text(0.5, 0.5, "no setting finished: see trials.csv", ha="center", va="center", transform=ax.transAxes)
     ax.set_title(f"Search {name}: front over the explored settings", fontsize=10)
     if len(volume) and volume["hypervolume"].notna().any():
-        ax_hv.plot(volume["gpu_hours"], volume["hypervolume"], "-", c="C0")
+        # steps with marks: settings that cost no GPU time stack at one x, and one wave may be all there is
+        ax_hv.step(volume["gpu_hours"], volume["hypervolume"], where="post", marker="o", markersize=3, c="C0")
         ax_hv.set_xlabel("GPU hours (planned)")
         ax_hv.set_ylabel("hypervolume of the front")
         ax_hv.set_title("Hypervolume against GPU hours", fontsize=10)
