@@ -13,7 +13,7 @@ from conftest import base_config
 from runner import ran
 
 from noisyneurosim import config as cfg
-from noisyneurosim.search import Costs, SearchSpec, Trial, hypervolume, propose, replay
+from noisyneurosim.search import Costs, SearchSpec, Trial, hypervolume, params, propose, replay
 
 SPACE = {"ADCprecision": [3, 4, 5, 6, 7], "vari": [0.0, 0.05, 0.1, 0.15, 0.2], "technode": [22, 32, 45, 65]}
 
@@ -101,7 +101,7 @@ def test_failed_and_rejected_settings_are_told_to_optuna_as_failed_and_never_pro
     study = replay(spec(budget={"points": 60}), history, len(waves))
     states = [t.state.name for t in study.trials]
     assert states.count("FAIL") == len(failed) + sum(t.status == "rejected" for t in history)
-    assert [t.params for t in study.trials] == [t.combo for t in history]
+    assert [t.params for t in study.trials] == [params(spec(), t.combo) for t in history]
     proposed = [json.dumps(t.combo, sort_keys=True) for t in history]
     assert len(proposed) == len(set(proposed)), "a setting was proposed twice"
 

@@ -276,9 +276,12 @@ def _key(combo: dict) -> str:
 
 
 def _study(spec: SearchSpec, wave: int):
+    import warnings
+
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     sampler = optuna.samplers.TPESampler(
         seed=_wave_seed(spec.seed, wave),
         constraints_func=(lambda t: t.user_attrs["violations"]) if spec.constraints else None,
@@ -288,8 +291,26 @@ def _study(spec: SearchSpec, wave: int):
     return optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
 
 
-def _suggest(trial, spec: SearchSpec) -> dict:
-    return {name: trial.suggest_categorical(name, values) for name, values in spec.space.items()}
+def _ordinal(values: list) -> bool:
+    return len(values) >= 3 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def params(spec: SearchSpec, combo: dict) -> dict:
+    """A setting (or part of one) in Optuna's terms: a numeric knob of three or more values by its rank
+    among them (so that neighbouring values inform each other), any other by its value."""
+    return {k: sorted(spec.space[k]).index(v) if _ordinal(spec.space[k]) else v for k, v in combo.items()}
+
+
+def _suggest(trial, spec: SearchSpec, knobs: tuple | None = None) -> dict:
+    combo = {}
+    for name in knobs or spec.space:
+        values = spec.space[name]
+        if _ordinal(values):
+            ordered = sorted(values)
+            combo[name] = ordered[trial.suggest_int(name, 0, len(ordered) - 1)]
+        else:
+            combo[name] = trial.suggest_categorical(name, values)
+    return combo
 
 
 def tell(study, spec: SearchSpec, trial, result: Trial) -> None:
@@ -311,11 +332,60 @@ def replay(spec: SearchSpec, history: list[Trial], wave: int):
     """A fresh Optuna study holding every earlier result, in the order it was proposed."""
     study = _study(spec, wave)
     for result in history:
-        study.enqueue_trial(result.combo)
+        study.enqueue_trial(params(spec, result.combo))
         trial = study.ask()
         _suggest(trial, spec)
         tell(study, spec, trial, result)
     return study
+
+
+def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
+    """A fresh Optuna study over the accuracy knobs alone: one trial per accuracy setting run so far, valued
+    by the best of each objective among its hardware values (the feasible ones when there are), failed
+    when none of its settings finished."""
+    import optuna
+
+    sampler = optuna.samplers.TPESampler(
+        seed=_wave_seed(spec.seed, wave) + 2,
+        constraints_func=(lambda t: t.user_attrs["violations"]) if spec.constraints else None,
+        constant_liar=True,
+        # few accuracy settings are ever run: model them from the second on, the knobs jointly
+        # (benchmarks/search.py: the best of the variants measured)
+        n_startup_trials=1,
+        multivariate=True,
+    )
+    study = optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
+    groups: dict[tuple, list[Trial]] = {}
+    for t in history:
+        if t.status != "rejected":
+            groups.setdefault(spec.accuracy_part(t.combo), []).append(t)
+    for part, trials in groups.items():
+        study.enqueue_trial(params(spec, dict(zip(spec.accuracy_knobs, part, strict=True))))
+        trial = study.ask()
+        _suggest(trial, spec, spec.accuracy_knobs)
+        ok = [t for t in trials if t.status == "ok"]
+        if not ok:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            continue
+        pool = [t for t in ok if t.feasible(spec)] or ok
+        best = [(max if d == "max" else min)(t.values[c] for t in pool) for c, d in spec.objectives]
+        if spec.constraints:
+            trial.set_user_attr(
+                "violations", [min(c.violation(t.values[c.column]) for t in ok) for c in spec.constraints]
+            )
+        study.tell(trial, best)
+    return study
+
+
+def _ask_accuracy(study, spec: SearchSpec, taken: set, rng: random.Random) -> tuple | None:
+    """An accuracy setting not run yet, from the accuracy study (or at random when it asks one that is)."""
+    trial = study.ask()
+    part = tuple(_suggest(trial, spec, spec.accuracy_knobs).values())
+    if part not in taken:
+        return part  # its trial stays running: the next ask of this wave goes elsewhere
+    study.tell(trial, state=_pruned())
+    left = [p for p in itertools.product(*(spec.space[k] for k in spec.accuracy_knobs)) if p not in taken]
+    return rng.choice(left) if left else None
 
 
 def anchors(spec: SearchSpec, history: list[Trial]) -> list[tuple]:
@@ -334,6 +404,9 @@ def anchors(spec: SearchSpec, history: list[Trial]) -> list[tuple]:
 def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, limit_points: int | None = None) -> Wave:
     """The settings of wave `wave`, given every earlier result; an empty wave with stop=True ends the search."""
     study = replay(spec, history, wave)
+    # a space of both kinds: GPU hours go to accuracy settings chosen by their own results (each run's best
+    # value of each objective): in the whole space's study the hardware values' spread would hide them
+    accuracy = accuracy_study(spec, history, wave) if spec.accuracy_knobs and spec.hardware_knobs else None
     rng = random.Random(_wave_seed(spec.seed, wave) + 1)
     used = spent(history, costs.points_per_setting)
     seen = {_key(t.combo) for t in history}
@@ -364,10 +437,17 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
             why = why or "the budget allows no new inference run and every run's hardware values are explored"
             break
         fixed = {}
-        if not explore:  # a hardware value for an accuracy setting that is run (or in this wave)
+        if explore and accuracy is not None:  # which accuracy setting next: the accuracy knobs' own study
+            part = _ask_accuracy(accuracy, spec, run_before | set(wave_parts), rng)
+            if part is None:  # every accuracy setting is run: hardware values only from here
+                new_runs = spec.inference_runs_per_wave
+                continue
+            fixed = dict(zip(spec.accuracy_knobs, part, strict=True))
+            study.enqueue_trial(params(spec, fixed))  # its hardware values: the whole space's study, given it
+        elif not explore:  # a hardware value for an accuracy setting that is run (or in this wave)
             part = open_parts[(attempts - 1) % len(open_parts)]
             fixed = dict(zip(spec.accuracy_knobs, part, strict=True))
-            study.enqueue_trial(fixed)
+            study.enqueue_trial(params(spec, fixed))
         trial = study.ask()
         combo = _suggest(trial, spec)
         if _key(combo) in seen:  # asked again: take an unseen setting at random instead (same fixed part)
@@ -379,7 +459,7 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
                     break
                 per_part[spec.accuracy_part(fixed if fixed else combo)] = hardware_space
                 continue
-            study.enqueue_trial(combo)
+            study.enqueue_trial(params(spec, combo))
             trial = study.ask()
             _suggest(trial, spec)
         part = spec.accuracy_part(combo)

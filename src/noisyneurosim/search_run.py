@@ -380,7 +380,7 @@ def write_journal(study: SearchStudy, name: str, trials: list[Trial], out: Path)
     import optuna
     from optuna.storages.journal import JournalFileBackend
 
-    from .search import DIRECTIONS, _suggest, tell
+    from .search import DIRECTIONS, _suggest, params, tell
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -392,9 +392,10 @@ def write_journal(study: SearchStudy, name: str, trials: list[Trial], out: Path)
         study_name=name, storage=storage, directions=[DIRECTIONS[d] for _, d in spec.objectives]
     )
     for t in trials:
-        journal.enqueue_trial(t.combo)
+        journal.enqueue_trial(params(spec, t.combo))
         trial = journal.ask()
         _suggest(trial, spec)
+        trial.set_user_attr("setting", t.combo)  # a numeric knob of three or more values is a rank in params
         trial.set_user_attr("wave", t.wave)
         trial.set_user_attr("point_ids", [r["point_id"] for r in t.points])
         tell(journal, spec, trial, t)
