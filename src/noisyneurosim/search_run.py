@@ -350,7 +350,15 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
         if len(infeasible):
             ax.scatter(infeasible[x], infeasible[y], s=18, marker="x", c="0.4", label="fails a constraint")
         on = ok[ok["on_front"]].sort_values(x)
-        ax.plot(on[x], on[y], "o:", c="C3", label=f"front ({len(on)} settings)")
+        if len(spec.objectives) == 2:
+            ax.plot(on[x], on[y], "o:", c="C3", label=f"front ({len(on)} settings)")
+        else:  # a front in more objectives than drawn: marks only, some look beaten in this view
+            others = ", ".join(c for c, _ in spec.objectives[2:])
+            ax.plot(on[x], on[y], "o", c="C3", label=f"front in all objectives, also {others} ({len(on)})")
+        for axis, column in (("x", x), ("y", y)):  # values over orders of magnitude: a log axis
+            values = ok[column]
+            if (values > 0).all() and values.max() > 100 * values.min():
+                (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
         if "accuracy" in (x, y) and on["accuracy_low"].notna().any():
             err = [on["accuracy"] - on["accuracy_low"], on["accuracy_high"] - on["accuracy"]]
             kwargs = {"yerr": err} if y == "accuracy" else {"xerr": err}
@@ -363,10 +371,14 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
     ax.set_title(f"Search {name}: front over the explored settings", fontsize=10)
     if len(volume) and volume["hypervolume"].notna().any():
         # steps with marks: settings that cost no GPU time stack at one x, and one wave may be all there is
-        ax_hv.step(volume["gpu_hours"], volume["hypervolume"], where="post", marker="o", markersize=3, c="C0")
-        ax_hv.set_xlabel("GPU hours (planned)")
+        ax_hv.step(volume["settings_evaluated"], volume["hypervolume"], where="post", c="C0")
+        ax_hv.set_xlabel("settings evaluated")
         ax_hv.set_ylabel("hypervolume of the front")
-        ax_hv.set_title("Hypervolume against GPU hours", fontsize=10)
+        gpu = volume["gpu_hours"].iloc[-1]
+        ax_hv.set_title(
+            f"Hypervolume as the search went ({gpu:.2f} GPU h planned;\nagainst GPU hours: hypervolume.csv)",
+            fontsize=10,
+        )
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp.png")
@@ -416,7 +428,8 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
         f"## Search {name}",
         "",
         f"{len(tried)} settings tried ({len(tried) * len(study.context.seeds)} points) of the {spec.size():,} in its "
-        f"space, in {waves} waves: {runs} new inference runs ({gpu:.2f} GPU hours planned); {len(ok)} ok, "
+        f"space, in {waves} waves: {runs} new inference run{'s' if runs != 1 else ''} "
+        f"({gpu:.2f} GPU hours planned); {len(ok)} ok, "
         f"{len(failed)} failed, {len(trials) - len(tried)} rejected before running. "
         f"Stopped: {last.get('why') or 'done'}.",
         "",
@@ -486,11 +499,16 @@ def plan_lines(sweep: Sweep) -> list[str]:
     for name, study in sweep.searches.items():
         spec = study.spec
         budget = ", ".join(f"{k} {v:g}" for k, v in spec.budget.items())
+        runs = (
+            "one inference run (hardware knobs only)"
+            if not spec.accuracy_knobs
+            else f"at most {spec.inference_runs_per_wave} new inference runs each"
+        )
         lines.append(
             f"  search {name}: {spec.size():,} settings in its space ({' x '.join(spec.space)}), proposed in waves "
-            f"of {spec.points_per_wave} with at most {spec.inference_runs_per_wave} new inference runs each; budget "
-            f"{budget}: at most {gpu_hours_at_most(sweep, study):.2f} GPU hours, included above; hardware values of "
-            "runs that exist cost CPU only"
+            f"of {spec.points_per_wave}, {runs}; budget {budget}: at most {gpu_hours_at_most(sweep, study):.2f} "
+            "GPU hours, included above; its estimates (CPU) are not (hardware values of runs that exist cost CPU "
+            "only)"
         )
     return lines
 
