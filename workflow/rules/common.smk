@@ -246,11 +246,15 @@ def search_wave_inputs(wildcards):
     wave = int(wildcards.wave)
     if wave == 0:
         return {}
-    previous = checkpoints.search_wave.get(study=wildcards.study, wave=wave - 1).output.wave
+    previous = checkpoints.search_wave.get(
+        study=wildcards.study, wave=wave - 1
+    ).output.wave
     points = [
         p
         for w in range(wave)
-        for p in search_run.wave_points(read_json(search_run.wave_file(wildcards.study, w)))
+        for p in search_run.wave_points(
+            read_json(search_run.wave_file(wildcards.study, w))
+        )
     ]
     return {"previous": previous, "results": search_run.result_files(points)}
 
