@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cluster import GPU_HOUR_IN_CORE_HOURS
 from .knobs import INFERENCE_NAMES, TRAIN_NAMES
 from .parse import CHIP_METRICS
 
@@ -252,8 +253,6 @@ def spent(trials: list[Trial], points_per_setting: int) -> dict:
     run = [t for t in trials if t.status != "rejected"]
     gpu = sum(t.gpu_hours for t in run)
     cpu = sum(t.cpu_hours for t in run)
-    from .cluster import GPU_HOUR_IN_CORE_HOURS
-
     return {
         "points": len(run) * points_per_setting,
         "gpu_hours": gpu,
@@ -457,7 +456,7 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
                 if not fixed:
                     why = "every setting of the space is proposed"
                     break
-                per_part[spec.accuracy_part(fixed if fixed else combo)] = hardware_space
+                per_part[spec.accuracy_part(fixed)] = hardware_space  # its hardware values are all taken
                 continue
             study.enqueue_trial(params(spec, combo))
             trial = study.ask()
@@ -485,8 +484,6 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
             why = budget_why
             break
         result.gpu_hours, result.cpu_hours = gpu, cpu
-        from .cluster import GPU_HOUR_IN_CORE_HOURS
-
         used["points"] += costs.points_per_setting
         used["gpu_hours"] += gpu
         used["core_hours"] += cpu + GPU_HOUR_IN_CORE_HOURS * gpu
@@ -538,8 +535,6 @@ def _gpu_left(spec: SearchSpec, used: dict) -> float:
 
 
 def _over_budget(spec, used, points_per_setting, gpu, cpu, limit_points) -> str:
-    from .cluster import GPU_HOUR_IN_CORE_HOURS
-
     after = {
         "points": used["points"] + points_per_setting,
         "gpu_hours": used["gpu_hours"] + gpu,
