@@ -68,7 +68,7 @@ LAYERS = "results/layers.csv"
 TRAINING_TABLE = "results/training.csv"  # every training run's epochs
 SUMMARY = "results/summary.csv"
 SUMMARY_MD = "results/summary.md"
-PLOTS = "results/plots/{study}/{kind}"
+PLOTS = "results/plots/{study}"  # one folder per kind of figure (figures.PLOT_KINDS), drawn by one job
 CONFIG_RECORD = "results/config.yaml"
 
 # search studies (search: in a study): one file per wave, the record the search resumes from
@@ -114,7 +114,7 @@ RECORD_POINTS_LOG = "results/logs/record_points.log"
 OUTCOME_MARK = ".snakemake/noisyneurosim/outcome-{run}"  # one per run: report_outcome always runs
 OUTCOME_LOG = "results/logs/report_outcome.log"
 SUMMARISE_LOG = "results/logs/summarise_results.log"
-PLOT_LOG = "results/logs/plots/{study}/{kind}.log"
+PLOT_LOG = "results/logs/plots/{study}.log"
 RECORD_CONFIG_LOG = "results/logs/record_config.log"
 SEARCH_WAVE_LOG = "results/logs/search/{study}/wave-{wave}.log"
 SEARCH_RESULTS_LOG = "results/logs/search/{study}/results.log"

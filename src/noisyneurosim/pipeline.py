@@ -112,16 +112,17 @@ def reproducibility_files(sweep: Sweep) -> list[str]:
     return [paths.REPRODUCIBILITY.format(model=model) for model in sorted(sweep.reproducibility_pairs())]
 
 
-def plot_targets(sweep: Sweep) -> list[str]:
+def plot_kinds(sweep: Sweep) -> dict[str, list[str]]:
+    """The kinds of figure each study's axes call for (one job per study draws them all)."""
     from .figures import applicable
 
     axes = {p.study: p.swept for p in sweep.points}
     trains = {p.study for p in sweep.points if p.train_id}
-    return [
-        paths.PLOTS.format(study=study, kind=kind)
-        for study, swept in axes.items()
-        for kind in applicable(swept, study in trains)
-    ]
+    return {study: applicable(swept, study in trains) for study, swept in axes.items()}
+
+
+def plot_targets(sweep: Sweep) -> list[str]:
+    return [paths.PLOTS.format(study=study) for study in plot_kinds(sweep)]
 
 
 def run_id() -> str:

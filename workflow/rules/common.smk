@@ -44,6 +44,7 @@ NEUROSIM_MODULES = list(SETTINGS.envmodules)
 # this invocation: rule report_outcome runs once in every run, also one with nothing else to do
 RUN_ID = pipeline.run_id()
 # the figures each study's axes call for
+PLOT_KINDS_OF = pipeline.plot_kinds(SWEEP)
 PLOTS = pipeline.plot_targets(SWEEP)
 # what the adapted NeuroSim changes: part of what decides a GPU job's result (README: what reruns a job)
 ADAPTATIONS_FINGERPRINT = adapt.fingerprint(adapt.ADAPTATIONS)
@@ -234,6 +235,10 @@ def reproducibility_inputs(wildcards):
         "traces": paths.TRACES.format(acc=acc),
         "main": paths.BUILD_MAIN.format(hw=hw),
     }
+
+
+def plot_kinds(wildcards):
+    return PLOT_KINDS_OF[wildcards.study]
 
 
 def search_spec(wildcards):

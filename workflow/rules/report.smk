@@ -1,5 +1,4 @@
 # Tables, figures and provenance for people: `snakemake --report report.html` gathers them.
-from noisyneurosim.figures import PLOT_KINDS
 
 
 rule summarise_results:
@@ -25,32 +24,29 @@ rule summarise_results:
         "../scripts/summarise_results.py"
 
 
-for plot_kind in PLOT_KINDS:
-
-    rule:
-        name:
-            f"plot_{plot_kind}"
-        input:
-            runs=paths.RUNS,
-            summary=paths.SUMMARY,
-            layers=paths.LAYERS,
-            training=paths.TRAINING_TABLE,
-        output:
-            figures=report(
-                directory(paths.PLOTS.format(study="{study}", kind=plot_kind)),
-                patterns=["{name}.png"],
-                caption=f"../report/{plot_kind}.rst",
-                category="2. Study {study}",
-                subcategory=plot_kind,
-            ),
-        log:
-            job=paths.PLOT_LOG.format(study="{study}", kind=plot_kind),
-        conda:
-            "../envs/workflow.yaml"
-        params:
-            kind=plot_kind,
-        script:
-            "../scripts/plot_study.py"
+# One job per study draws every kind of figure its axes call for: the plotting libraries load once.
+rule plot_study:
+    input:
+        runs=paths.RUNS,
+        summary=paths.SUMMARY,
+        layers=paths.LAYERS,
+        training=paths.TRAINING_TABLE,
+    output:
+        figures=report(
+            directory(paths.PLOTS),
+            patterns=["{kind}/{name}.png"],
+            caption="../report/figures.rst",
+            category="2. Study {study}",
+            subcategory="{kind}",
+        ),
+    log:
+        job=paths.PLOT_LOG,
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        kinds=plot_kinds,
+    script:
+        "../scripts/plot_study.py"
 
 
 rule record_config:

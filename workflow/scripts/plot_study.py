@@ -10,11 +10,14 @@ from noisyneurosim.plots import make
 study = snakemake.wildcards.study
 runs = pd.read_csv(snakemake.input.runs)
 summary = pd.read_csv(snakemake.input.summary)
-make(
-    snakemake.params.kind,
-    runs[runs["study"] == study],
-    summary[summary["study"] == study],
-    pd.read_csv(snakemake.input.layers),
-    Path(snakemake.output.figures),
-    pd.read_csv(snakemake.input.training),
-)
+layers = pd.read_csv(snakemake.input.layers)
+training = pd.read_csv(snakemake.input.training)
+for kind in snakemake.params.kinds:
+    make(
+        kind,
+        runs[runs["study"] == study],
+        summary[summary["study"] == study],
+        layers,
+        Path(snakemake.output.figures) / kind,
+        training,
+    )
