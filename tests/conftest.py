@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,12 +72,15 @@ def base_config(standin: tuple[Path, str], workdir: Path) -> dict:
 
 
 class Workflow:
-    """One workflow folder with its own config, run by the snakemake CLI."""
+    """One workflow folder with its own config, run by the snakemake CLI. `from_inside`: run from the
+    folder with the config named relative to it, as a user does, so that a copy of the folder is as
+    finished as the original (the config's name is part of what Snakemake recorded)."""
 
-    def __init__(self, workdir: Path, config: dict):
+    def __init__(self, workdir: Path, config: dict, from_inside: bool = False):
         self.workdir = workdir
         self.config = config
         self.config_path = workdir / "sweep.yaml"
+        self.from_inside = from_inside
 
     def write(self):
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -82,11 +88,15 @@ class Workflow:
 
     def command(self, *extra: str, cores: int | None = 2) -> list[str]:
         self.write()
-        return snakemake_command(self.workdir, *extra, configfile=self.config_path, cores=cores)
+        config = Path(self.config_path.name) if self.from_inside else self.config_path
+        return snakemake_command(self.workdir, *extra, configfile=config, cores=cores)
 
     def run(self, *extra: str, timeout: float = 600, check: bool = True, env: dict | None = None):
         environ = {**os.environ, **(env or {})}
-        proc = subprocess.run(self.command(*extra), capture_output=True, text=True, timeout=timeout, env=environ)
+        cwd = self.workdir if self.from_inside else None
+        proc = subprocess.run(
+            self.command(*extra), capture_output=True, text=True, timeout=timeout, env=environ, cwd=cwd
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
         return proc
@@ -114,6 +124,39 @@ def make_workflow(standin, tmp_path):
             else:
                 config[key] = value
         return Workflow(workdir, config)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def finished_sweeps(standin, tmp_path_factory):
+    """Finished stand-in sweeps, each run once per test process: `finished_copy` hands out copies."""
+    done: dict[str, Path] = {}
+
+    def folder(studies: dict) -> Path:
+        key = json.dumps(studies, sort_keys=True)
+        if key not in done:
+            workdir = tmp_path_factory.mktemp("finished") / "wf"
+            config = base_config(standin, workdir)
+            config["studies"] = copy.deepcopy(studies)
+            Workflow(workdir, config, from_inside=True).run()
+            done[key] = workdir
+        return done[key]
+
+    return folder
+
+
+@pytest.fixture
+def finished_copy(finished_sweeps, tmp_path):
+    """A finished sweep of these studies in a folder of this test's own (a copy: change it at will). Its
+    config keeps the original's datasets folder, which the tests only read."""
+
+    def factory(studies: dict) -> Workflow:
+        original = finished_sweeps(studies)
+        workdir = tmp_path / "wf"
+        shutil.copytree(original, workdir, symlinks=True)
+        config = yaml.safe_load((original / "sweep.yaml").read_text())
+        return Workflow(workdir, config, from_inside=True)
 
     return factory
 

@@ -4,7 +4,6 @@ starts; nothing starts a GPU job that a later step is certain to fail."""
 
 from __future__ import annotations
 
-import copy
 import os
 import shutil
 import subprocess
@@ -27,10 +26,8 @@ def dry_jobs(wf) -> dict[str, int]:
 
 
 @pytest.fixture
-def finished(make_workflow):
-    wf = make_workflow(copy.deepcopy(STUDY))
-    wf.run()
-    return wf
+def finished(finished_copy):
+    return finished_copy(STUDY)
 
 
 def test_harmless_edits_redo_nothing_that_costs(finished, tmp_path, standin):

@@ -28,10 +28,8 @@ def cli(*args, cwd=None, env=None):
 
 
 @pytest.fixture
-def finished(make_workflow):
-    wf = make_workflow(copy.deepcopy(STUDY))
-    wf.run()
-    return wf
+def finished(finished_copy):
+    return finished_copy(STUDY)
 
 
 def test_a_damaged_result_is_named_and_computed_again(finished):
