@@ -14,6 +14,10 @@ from runner import PROJECT
 
 from noisyneurosim.summary import pareto_front, wilson
 
+# one test process for the module: its finished sweep (a module fixture) is then run once, and beside it
+# the browser test, which shares Chromium with no other test (conftest.py)
+pytestmark = pytest.mark.xdist_group("shared-service")
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 STUDIES = {
     # two accuracy-side knobs and a hardware knob, two seeds
