@@ -4,7 +4,9 @@ hardware values exploited, and a search in the workflow that reuses what exists 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import os
 import random
 
 import pandas as pd
@@ -13,7 +15,7 @@ from conftest import base_config
 from runner import ran
 
 from noisyneurosim import config as cfg
-from noisyneurosim.search import Costs, SearchSpec, Trial, hypervolume, params, propose, replay
+from noisyneurosim.search import Constraint, Costs, SearchSpec, Trial, front, hypervolume, params, propose, replay
 
 SPACE = {"ADCprecision": [3, 4, 5, 6, 7], "vari": [0.0, 0.05, 0.1, 0.15, 0.2], "technode": [22, 32, 45, 65]}
 
@@ -72,20 +74,58 @@ def search(s: SearchSpec, fail=lambda combo: None, reject=lambda combo: None, st
     return history, waves, None
 
 
-def test_the_same_seed_proposes_the_same_settings_and_another_seed_others():
-    _, first, _ = search(spec())
-    _, again, _ = search(spec())
-    _, other, _ = search(spec(seed=8))
+def needs_gp(sampler: str) -> None:
+    """The gp sampler needs torch and scipy (the `gp` extra); CI installs them and sets NNS_REQUIRE_GP=1."""
+    missing = [m for m in ("torch", "scipy") if importlib.util.find_spec(m) is None]
+    if sampler == "gp" and missing:
+        if os.environ.get("NNS_REQUIRE_GP") == "1":
+            pytest.fail(f"NNS_REQUIRE_GP=1, but {' and '.join(missing)} is not installed")
+        pytest.skip(f"sampler gp needs {' and '.join(missing)} (pip install -e '.[gp]')")
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+def test_the_same_seed_proposes_the_same_settings_and_another_seed_others(sampler):
+    needs_gp(sampler)
+    _, first, _ = search(spec(sampler=sampler))
+    _, again, _ = search(spec(sampler=sampler))
+    _, other, _ = search(spec(seed=8, sampler=sampler))
     assert first == again
     assert first != other
 
 
-def test_an_interrupted_search_resumes_with_the_waves_it_would_have_proposed():
-    history, waves, _ = search(spec())
+@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+def test_an_interrupted_search_resumes_with_the_waves_it_would_have_proposed(sampler):
+    needs_gp(sampler)
+    history, waves, _ = search(spec(sampler=sampler))
     # interrupted after wave 2: the record holds waves 0-2 with their results; wave 3 is proposed afresh
     kept = [t for t in history if t.wave <= 2]
-    resumed = propose(spec(), copy.deepcopy(kept), 3, costs())
+    resumed = propose(spec(sampler=sampler), copy.deepcopy(kept), 3, costs())
     assert [(t.combo, t.status) for t in resumed.trials] == waves[3]
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+def test_a_constrained_search_spends_its_budget_and_its_front_meets_the_constraint(sampler):
+    """A small space, so that the optimiser asks settings it had (each told to Optuna as pruned)."""
+    needs_gp(sampler)
+    small = {"ADCprecision": [3, 4, 5], "vari": [0.0, 0.1], "technode": [22, 32]}
+    s = spec(space=small, constraints=(Constraint("accuracy", ">=", 0.75),), budget={"points": 12}, sampler=sampler)
+    history, _, proposal = search(s)
+    assert len(history) == 12 and "budget.points = 12 reached" in proposal.why
+    on_front = front(s, history)
+    assert on_front and all(t.values["accuracy"] >= 0.75 for t in on_front)
+    assert any(t.values["accuracy"] < 0.75 for t in history)  # the constraint had something to exclude
+
+
+def test_the_gp_sampler_chooses_the_inference_runs_and_learns_from_them():
+    """With gp, the runs after the first two follow the results: here accuracy falls with vari and TOPS/W
+    does not depend on it, so the runs it opens next lean to vari 0 far more than chance (1 in 5)."""
+    needs_gp("gp")
+    s = spec(sampler="gp", budget={"points": 64}, points_per_wave=4, inference_runs_per_wave=1)
+    history, _, _ = search(s)
+    runs = list(dict.fromkeys((t.combo["ADCprecision"], t.combo["vari"]) for t in history))
+    next_runs = runs[2:10]
+    assert len(next_runs) == 8
+    assert sum(v == 0.0 for _, v in next_runs) >= 4  # tpe, the same seed: 3
 
 
 def test_failed_and_rejected_settings_are_told_to_optuna_as_failed_and_never_proposed_again():
@@ -157,6 +197,7 @@ BAD_SEARCHES = [
         "studies.s.search.space.ADCprecison: unknown knob (did you mean 'ADCprecision'?)",
     ),
     ({"seed": -1}, "studies.s.search.seed = -1"),
+    ({"sampler": "bayes"}, "studies.s.search.sampler = 'bayes': one of tpe, gp"),
 ]
 
 
@@ -167,6 +208,18 @@ def test_a_bad_search_is_named_with_its_key_and_value(standin, tmp_path, change,
     with pytest.raises(cfg.ConfigError) as err:
         cfg.check(config, source="sweep.yaml")
     assert f"sweep.yaml: {message}" in str(err.value)
+
+
+def test_the_gp_sampler_without_torch_is_refused_with_the_way_to_install_it(standin, tmp_path, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    search = {"space": {"vari": [0.0, 0.1]}, "objectives": {"accuracy": "max"}, "budget": {"points": 4}}
+    config = {**base_config(standin, tmp_path), "studies": {"s": {"search": {**search, "sampler": "gp"}}}}
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.check(config, source="sweep.yaml")
+    text = str(err.value)
+    assert "sweep.yaml: studies.s.search.sampler = gp: needs torch and scipy in the workflow's Python" in text
+    assert "which lacks torch" in text and "pip install 'noisyneurosim[gp]'" in text and "sampler: tpe" in text
 
 
 def test_a_study_searches_or_lists_points_not_both(standin, tmp_path):

@@ -9,7 +9,7 @@ import yaml
 
 from .config import EPOCHS_TEXT
 from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
-from .search import DIRECTIONS, OBJECTIVE_COLUMNS, SEED_LIMIT
+from .search import DIRECTIONS, OBJECTIVE_COLUMNS, SAMPLERS, SEED_LIMIT
 from .settings import COST_SETTINGS, SECTION_KEYS, Setting
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -128,6 +128,7 @@ def _search(plain: list, axis, positive: dict) -> dict:
                 "points_per_wave": count,
                 "inference_runs_per_wave": count,
                 "seed": {"type": "integer", "minimum": 0, "maximum": SEED_LIMIT - 1},
+                "sampler": {"enum": list(SAMPLERS)},
             }
         ),
         "required": ["space", "objectives", "budget"],

@@ -19,6 +19,7 @@ import json
 import math
 import random
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ SPEC_KEYS = {
     "points_per_wave": "settings proposed per wave (each is run with every seed of the study)",
     "inference_runs_per_wave": "new inference runs a wave may open; its other settings reuse existing ones",
     "seed": "the optimiser's seed: the same config and seed propose the same points",
+    "sampler": "what chooses the inference runs: tpe, or gp (fewer runs to the front; needs torch and scipy)",
 }
 BUDGET_KEYS = ("points", "gpu_hours", "core_hours")
 OBJECTIVE_COLUMNS = ("accuracy", *CHIP_METRICS)
@@ -44,6 +46,10 @@ CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?(\d+(\.
 MAX_RANGE_VALUES = 1000  # one knob's {low, high, step}; a finer axis is a typo, not a design space
 ATTEMPTS_PER_SLOT = 20  # asks per wave slot before the wave is closed (duplicates, rejected settings)
 SEED_LIMIT = 2**32  # what Optuna's samplers (numpy) accept
+# Optuna's samplers for the study that spends the GPU hours (benchmarks/search.py measures both); gp is
+# Optuna's Gaussian-process sampler, which needs torch and scipy in the workflow's own Python
+SAMPLERS = {"tpe": (), "gp": ("torch", "scipy")}
+GP_INSTALL = "pip install 'noisyneurosim[gp]'"
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class SearchSpec:
     points_per_wave: int = 8
     inference_runs_per_wave: int = 2
     seed: int = 0
+    sampler: str = "tpe"
 
     @property
     def accuracy_knobs(self) -> tuple:
@@ -128,7 +135,25 @@ def check_spec(where: str, raw: Any, problems: list[str], *, check_knobs: Callab
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
         problems.append(f"{where}.seed = {short(seed)}: an integer from 0 to 2**32 - 1")
         seed = 0
-    return SearchSpec(space, tuple(objectives), tuple(constraints), budget, per_wave, min(runs, per_wave), seed)
+    sampler = _check_sampler(f"{where}.sampler", raw.get("sampler", "tpe"), problems, short)
+    return SearchSpec(
+        space, tuple(objectives), tuple(constraints), budget, per_wave, min(runs, per_wave), seed, sampler
+    )
+
+
+def _check_sampler(where, value, problems, short) -> str:
+    import importlib.util
+
+    if value not in SAMPLERS:
+        problems.append(f"{where} = {short(value)}: one of {', '.join(SAMPLERS)}")
+        return "tpe"
+    missing = [m for m in SAMPLERS[value] if importlib.util.find_spec(m) is None]
+    if missing:
+        problems.append(
+            f"{where} = {value}: needs {' and '.join(SAMPLERS[value])} in the workflow's Python "
+            f"({sys.executable}), which lacks {' and '.join(missing)}: {GP_INSTALL}, or sampler: tpe"
+        )
+    return value
 
 
 def _check_space(where, raw, problems, check_knobs, short) -> dict:
@@ -281,13 +306,29 @@ def _study(spec: SearchSpec, wave: int):
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    sampler = optuna.samplers.TPESampler(
-        seed=_wave_seed(spec.seed, wave),
-        constraints_func=(lambda t: t.user_attrs["violations"]) if spec.constraints else None,
-        constant_liar=True,  # settings proposed in this wave but not yet run are not proposed again
-        n_startup_trials=min(10, spec.points_per_wave),
-    )
+    if spec.sampler == "gp" and not spec.hardware_knobs:  # every trial is an inference run: the GP chooses
+        sampler = _gp_sampler(spec, _wave_seed(spec.seed, wave))
+    else:
+        sampler = optuna.samplers.TPESampler(
+            seed=_wave_seed(spec.seed, wave),
+            constant_liar=True,  # settings proposed in this wave but not yet run are not proposed again
+            n_startup_trials=min(10, spec.points_per_wave),
+        )
     return optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
+
+
+def _set_constraints(trial, spec: SearchSpec, violation: Callable[[Constraint], float]) -> None:
+    """Optuna's constraints (<= 0 when met), set on a trial before it is told: its samplers read them."""
+    for c in spec.constraints:
+        trial.set_constraint(str(c), violation(c))
+
+
+def _gp_sampler(spec: SearchSpec, seed: int):
+    """Optuna's Gaussian-process sampler: a model of each objective over the knobs from the first two runs
+    on (benchmarks/search.py: fewer inference runs reach the front than with TPE)."""
+    import optuna
+
+    return optuna.samplers.GPSampler(seed=seed, n_startup_trials=2)
 
 
 def _ordinal(values: list) -> bool:
@@ -317,8 +358,7 @@ def tell(study, spec: SearchSpec, trial, result: Trial) -> None:
     import optuna
 
     if result.status == "ok":
-        if spec.constraints:
-            trial.set_user_attr("violations", [c.violation(result.values[c.column]) for c in spec.constraints])
+        _set_constraints(trial, spec, lambda c: c.violation(result.values[c.column]))
         study.tell(trial, [result.values[c] for c, _ in spec.objectives])
     elif result.status in ("failed", "rejected"):
         trial.set_user_attr("reason", result.reason[:500])
@@ -344,15 +384,17 @@ def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
     when none of its settings finished."""
     import optuna
 
-    sampler = optuna.samplers.TPESampler(
-        seed=_wave_seed(spec.seed, wave) + 2,
-        constraints_func=(lambda t: t.user_attrs["violations"]) if spec.constraints else None,
-        constant_liar=True,
-        # few accuracy settings are ever run: model them from the second on, the knobs jointly
-        # (benchmarks/search.py: the best of the variants measured)
-        n_startup_trials=1,
-        multivariate=True,
-    )
+    if spec.sampler == "gp":
+        sampler = _gp_sampler(spec, _wave_seed(spec.seed, wave) + 2)
+    else:
+        sampler = optuna.samplers.TPESampler(
+            seed=_wave_seed(spec.seed, wave) + 2,
+            constant_liar=True,
+            # few accuracy settings are ever run: model them from the second on, the knobs jointly
+            # (benchmarks/search.py: the best of the TPE variants measured)
+            n_startup_trials=1,
+            multivariate=True,
+        )
     study = optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
     groups: dict[tuple, list[Trial]] = {}
     for t in history:
@@ -368,10 +410,7 @@ def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
             continue
         pool = [t for t in ok if t.feasible(spec)] or ok
         best = [(max if d == "max" else min)(t.values[c] for t in pool) for c, d in spec.objectives]
-        if spec.constraints:
-            trial.set_user_attr(
-                "violations", [min(c.violation(t.values[c.column]) for t in ok) for c in spec.constraints]
-            )
+        _set_constraints(trial, spec, lambda c, ok=ok: min(c.violation(t.values[c.column]) for t in ok))
         study.tell(trial, best)
     return study
 

@@ -7,7 +7,9 @@ localrules:
     search_results,
 
 
-# proposed by Optuna from every earlier wave's results; the wave files are the search's record
+# proposed by Optuna from every earlier wave's results; the wave files are the search's record. No conda
+# environment: it proposes in Snakemake's own Python, where the config check found the sampler's packages
+# (sampler: gp needs torch and scipy).
 checkpoint search_wave:
     input:
         unpack(search_wave_inputs),
@@ -15,8 +17,6 @@ checkpoint search_wave:
         wave=paths.SEARCH_WAVE,
     log:
         job=paths.SEARCH_WAVE_LOG,
-    conda:
-        "../envs/workflow.yaml"
     params:
         spec=search_spec,
     script:
