@@ -182,6 +182,19 @@ def write_wave(sweep: Sweep, name: str, wave: int, out: Path, base: Path = Path(
     return record
 
 
+def wave_job(sweep: Sweep, name: str, wave: int, out: str, log: str) -> None:
+    """A search_wave job: the wave's file, and what it proposed in the job's log."""
+    import time
+
+    record = write_wave(sweep, name, wave, Path(out))
+    with open(log, "a") as f:
+        f.write(
+            f"{time.strftime('%Y-%m-%d %H:%M:%S')} wave {record['wave']} of {record['study']}: "
+            f"{len(record['settings'])} settings proposed, stop={record['stop']} {record['why']}; "
+            f"spent so far {record['spent']}\n"
+        )
+
+
 class ProposedPoints:
     """Points proposed by search waves, read from the wave files when a job asks for one not known yet
     (the Snakefile is read before the waves are proposed; a cluster job reads it after)."""

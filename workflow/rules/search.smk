@@ -7,9 +7,9 @@ localrules:
     search_results,
 
 
-# proposed by Optuna from every earlier wave's results; the wave files are the search's record. No conda
-# environment: it proposes in Snakemake's own Python, where the config check found the sampler's packages
-# (sampler: gp needs torch and scipy).
+# proposed by Optuna from every earlier wave's results; the wave files are the search's record. Run in
+# Snakemake's own process (a local job): the Python where the config check found the sampler's packages
+# (sampler gp: torch and scipy), which a conda environment would not have.
 checkpoint search_wave:
     input:
         unpack(search_wave_inputs),
@@ -19,8 +19,10 @@ checkpoint search_wave:
         job=paths.SEARCH_WAVE_LOG,
     params:
         spec=search_spec,
-    script:
-        "../scripts/search_wave.py"
+    run:
+        search_run.wave_job(
+            SWEEP, wildcards.study, int(wildcards.wave), output.wave, log.job
+        )
 
 
 rule search_results:
