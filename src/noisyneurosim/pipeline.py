@@ -121,8 +121,9 @@ def plot_kinds(sweep: Sweep) -> dict[str, list[str]]:
     return {study: applicable(swept, study in trains) for study, swept in axes.items()}
 
 
-def plot_targets(sweep: Sweep) -> list[str]:
-    return [paths.PLOTS.format(study=study) for study in plot_kinds(sweep)]
+def plot_targets(kinds: dict[str, list[str]]) -> list[str]:
+    """Each study's figure folder, given `plot_kinds`."""
+    return [paths.PLOTS.format(study=study) for study in kinds]
 
 
 def run_id() -> str:

@@ -45,7 +45,7 @@ NEUROSIM_MODULES = list(SETTINGS.envmodules)
 RUN_ID = pipeline.run_id()
 # the figures each study's axes call for
 PLOT_KINDS_OF = pipeline.plot_kinds(SWEEP)
-PLOTS = pipeline.plot_targets(SWEEP)
+PLOTS = pipeline.plot_targets(PLOT_KINDS_OF)
 # what the adapted NeuroSim changes: part of what decides a GPU job's result (README: what reruns a job)
 ADAPTATIONS_FINGERPRINT = adapt.fingerprint(adapt.ADAPTATIONS)
 TRAINING_ADAPTATIONS_FINGERPRINT = adapt.fingerprint(adapt.TRAINING_ADAPTATIONS)
