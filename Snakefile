@@ -64,7 +64,7 @@ onstart:
         reruns.stage_before_gpu(
             PENDING,
             SWEEP,
-            rules.fetch_neurosim.output.checkout,
+            paths.CHECKOUT.format(commit=SETTINGS.commit),
             workflow.deployment_settings.deployment_method,
         )
     if workflow.is_main_process and PREFLIGHT.get("on_slurm"):

@@ -209,6 +209,41 @@ CASES = [
     ("cifar100-shipped", grid(dataset=["cifar100"]), ["dataset = 'cifar100'", "ships a checkpoint for cifar10"]),
     ("epochs-per-job-zero", {"training": {"epochs_per_job": 0}}, ["training.epochs_per_job = 0", "positive integer"]),
     ("unknown-training-key", {"training": {"epoch_per_job": 5}}, ["training.epoch_per_job", "did you mean"]),
+    # NeuroSim versions: labels and commits tell them apart; a study names only versions that exist
+    (
+        "version-unknown-label",
+        {"studies": {"s": {"grid": {"ADCprecision": [4]}, "seeds": [1], "neurosim_versions": ["v1.5"]}}},
+        ["studies.s.neurosim_versions", "'v1.5' is no version", "known: "],
+    ),
+    (
+        "version-same-commit",
+        {"neurosim_versions": {"old": {"repo": BASE["neurosim"]["repo"], "commit": COMMIT}}},
+        ["neurosim_versions.old.commit", COMMIT, "the commit of"],
+    ),
+    (
+        "version-bad-source",
+        {"neurosim_versions": {"old": {"repo": "file:///etc", "commit": "b" * 40, "tag": "v1"}}},
+        ["neurosim_versions.old.repo = 'file:///etc'", "neurosim_versions.old.tag: unknown key"],
+    ),
+    (
+        "version-bad-label",
+        {"neurosim_versions": {"a b": {"path": "/x", "commit": "b" * 40}}},
+        ["neurosim_versions.a b"],
+    ),
+    ("branch-with-dots", {"neurosim": {**BASE["neurosim"], "branch": "a..b"}}, ["neurosim.branch = 'a..b'"]),
+    (
+        "versions-in-a-search",
+        {
+            "neurosim_versions": {"old": {"repo": BASE["neurosim"]["repo"], "commit": "b" * 40}},
+            "studies": {
+                "s": {
+                    "search": {"space": {"ADCprecision": [4, 5]}, "objectives": {"accuracy": "max"}},
+                    "neurosim_versions": ["old"],
+                }
+            },
+        },
+        ["studies.s.neurosim_versions", "a study with search: runs on the sweep's own version"],
+    ),
 ]
 
 

@@ -33,7 +33,7 @@ def test_fetch_verifies_the_pinned_commit(standin, tmp_path):
     path, commit = standin
     with pytest.raises(FetchError) as err:
         fetch(tmp_path, repo=None, commit="0" * 40, path=str(path))
-    assert "git checkout failed" in str(err.value) and "check neurosim.commit" in str(err.value)
+    assert "0" * 40 in str(err.value) and "check neurosim.commit" in str(err.value)
     assert (tmp_path / "adaptations.json").exists() is False
 
 
@@ -160,20 +160,23 @@ def test_an_unreachable_repository_gives_gits_reason_and_the_way_out(tmp_path):
     with pytest.raises(FetchError) as err:  # nothing listens on the discard port of this machine
         fetch(tmp_path / "out", repo="https://127.0.0.1:9/neurosim/DNN_NeuroSim_V1.4.git", commit="a" * 40, path=None)
     message = str(err.value)
-    assert "git clone failed" in message and "127.0.0.1" in message
+    assert "git fetch failed" in message and "127.0.0.1" in message
     assert "needs the internet" in message and "neurosim.path" in message
 
 
 def test_an_unreachable_repository_ends_the_run_with_the_message_alone(make_workflow):
     """Through the workflow: the console and the fetch log say what git said and the way out, no traceback."""
     wf = make_workflow({"s": {"grid": {"vari": [0.0]}}})
-    wf.config["neurosim"] = {"repo": "https://127.0.0.1:9/neurosim/DNN_NeuroSim_V1.4.git", "commit": "a" * 40}
+    wf.config["neurosim"] = {
+        "repo": "https://127.0.0.1:9/neurosim/DNN_NeuroSim_V1.4.git",
+        "commit": "0123456789abcdef" * 2 + "01234567",
+    }
     proc = wf.run(check=False, timeout=300)
     assert proc.returncode != 0
     logs = list((wf.workdir / "resources/neurosim").rglob("fetch.log"))
     assert len(logs) == 1, logs
     for said in (proc.stderr, logs[0].read_text()):
-        assert "git clone failed" in said and "neurosim.path" in said, said[-3000:]
+        assert "git fetch failed" in said and "neurosim.path" in said, said[-3000:]
         assert "Traceback" not in said and 'File "' not in said, said[-3000:]
 
 

@@ -79,7 +79,10 @@ def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]
     return marks
 
 
-def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> tuple[dict, list[dict]]:
+def point_row(
+    p: Point, base: Path, commit: str, marks: dict | None = None, version: str = ""
+) -> tuple[dict, list[dict]]:
+    """One row of runs.csv; commit and version: those of the NeuroSim version the point ran on."""
     files = paths.point_files(p.acc_id, p.hw_id)
     acc = read_json(base / files["accuracy"])
     est = read_json(base / files["estimate"])
@@ -119,6 +122,7 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
     for metric in CHIP_METRICS:
         row[metric] = chip.get(metric)
     row["process"] = (est or {}).get("process")
+    row["neurosim_warnings"] = "; ".join((est or {}).get("warnings") or []) or None
     row["network"] = (est or {}).get("network")
     row["network_changes"] = describe_changes((est or {}).get("network_changes") or []) or None
     mark, detail = (marks or {}).get(p.knobs["model"], ("off", "neurosim.check_reproducible is false"))
@@ -140,6 +144,7 @@ def point_row(p: Point, base: Path, commit: str, marks: dict | None = None) -> t
             "inference_log": files["inference_log"],
             "estimate_log": files["estimate_log"],
             "build_dir": files["build_dir"],
+            "neurosim_version": p.version or version,
             "neurosim_commit": commit,
         }
     )
@@ -211,13 +216,18 @@ def training_table(sweep: Sweep, base: Path = Path(".")) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+def fetched_commit(base: Path, commit: str) -> str:
+    """The commit a version's copy was fetched at, as its fetch recorded it ('unversioned': a plain folder)."""
+    record = read_json(base / paths.ADAPTATIONS.format(commit=commit)) or {}
+    return record.get("commit", commit)
+
+
 def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataFrame]:
-    commit = read_json(base / paths.ADAPTATIONS.format(commit=sweep.commit)) or {}
-    commit = commit.get("commit", sweep.commit)
+    commits = {c: fetched_commit(base, c) for c in {sweep.commit, *(p.commit for p in sweep.points if p.commit)}}
     marks = reproducibility_marks(sweep, base)
     rows, layers = [], []
     for p in sweep.points:
-        row, layer_rows = point_row(p, base, commit, marks)
+        row, layer_rows = point_row(p, base, commits[p.commit or sweep.commit], marks, sweep.settings.label)
         rows.append(row)
         layers += layer_rows
     runs = pd.DataFrame(rows)

@@ -34,11 +34,13 @@ from .neurosim_rules import point_rules, point_warnings
 from .points import Point, Sweep, test_images_of
 from .precision import Split
 from .search import SEARCH_KEY, SearchSpec, check_spec
-from .settings import COST_SETTINGS, DEFAULT_SEEDS, SECTION_KEYS, SYNTHETIC_DATASETS, Settings
+from .settings import COST_SETTINGS, DEFAULT_SEEDS, LABEL, SECTION_KEYS, SYNTHETIC_DATASETS, VERSIONS_KEY, Settings
+from .versions import VERSION_SOURCE_KEYS, inference_anchors
 
 TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
 TOP_LEVEL_KEYS = {
     "neurosim": "where NeuroSim comes from (repo + commit, or path)",
+    VERSIONS_KEY: "other NeuroSim versions by label, for studies that compare versions",
     "python": "NeuroSim's own Python environment",
     "datasets": "where datasets are staged",
     "max_test_images": "limit on test images per inference run",
@@ -51,7 +53,7 @@ TOP_LEVEL_KEYS = {
     "defaults": "knob values shared by every point",
     "studies": "named studies",
 }
-STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY, SEARCH_KEY}
+STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY, SEARCH_KEY, VERSIONS_KEY}
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 DATASET_KEYS = set(SECTION_KEYS["datasets"])
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -90,6 +92,8 @@ class StudyContext:
     run_identity: dict
     settings: Settings
     own_accuracy: tuple = ()  # the accuracy keys the study sets itself (named in messages)
+    version: str = ""  # the NeuroSim version's label; "" for the sweep's own
+    core_commit: str | None = None  # that version's commit (its builds); None: run_identity's
 
     def points(self, label: str, combo: dict, problems: list[str], warns: list[str]) -> list[Point]:
         """One point per seed, after NeuroSim's rules and the split's; problems are appended, not raised."""
@@ -125,7 +129,19 @@ class StudyContext:
             )
         if len(problems) > before:
             return []
-        return [Point.make(self.study, seed, knobs, self.swept, self.run_identity, split) for seed in self.seeds]
+        return [
+            Point.make(
+                self.study,
+                seed,
+                knobs,
+                self.swept,
+                self.run_identity,
+                split,
+                version=self.version,
+                core_commit=self.core_commit,
+            )
+            for seed in self.seeds
+        ]
 
 
 @dataclass(frozen=True)
@@ -319,31 +335,93 @@ def _check_section(where: str, value: Any, keys: set, problems: list[str]) -> di
     return value
 
 
-def _check_source(ns: dict, problems: list[str], base: Path) -> None:
+def _check_source(ns: dict, problems: list[str], base: Path, where: str = "neurosim") -> None:
     """Which of repo + commit or path is given, and that a path is a NeuroSim folder (the values' own
     form is checked with the other settings)."""
     if not ns:
-        problems.append("neurosim: missing; give repo + commit, or path")
+        problems.append(f"{where}: missing; give repo + commit, or path")
         return
     repo, commit, path = ns.get("repo"), ns.get("commit"), ns.get("path")
     if repo is None and path is None:
-        problems.append("neurosim: give either repo (with commit) or path")
+        problems.append(f"{where}: give either repo (with commit) or path")
     if repo is not None and path is not None:
-        problems.append("neurosim: give repo or path, not both")
+        problems.append(f"{where}: give repo or path, not both")
     if repo is not None and commit is None:
-        problems.append("neurosim.commit: missing; a repo needs a pinned full 40-hex commit")
+        problems.append(f"{where}.commit: missing; a repo needs a pinned full 40-hex commit")
     if path is None or SECTION_KEYS["neurosim"]["path"].problem(path):
         return
     folder = (base / path).expanduser()
     if not folder.is_dir():
-        problems.append(f"neurosim.path = {_short(path)}: no such folder")
+        problems.append(f"{where}.path = {_short(path)}: no such folder")
         return
     bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
     if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
         problems.append(
-            f"neurosim.path = {_short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
+            f"{where}.path = {_short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
             "nor a bare git mirror"
         )
+
+
+def _check_versions(config: dict, problems: list[str], base: Path) -> None:
+    """neurosim_versions: each a source like neurosim's, under a label; every version's commit its own."""
+    given = config.get(VERSIONS_KEY)
+    if given is None:
+        return
+    if not isinstance(given, dict) or not given:
+        problems.append(f"{VERSIONS_KEY}: must be a mapping of version labels to sources, got {_short(given)}")
+        return
+    allowed = {k: SECTION_KEYS["neurosim"][k] for k in VERSION_SOURCE_KEYS}
+    for label, source in given.items():
+        where = f"{VERSIONS_KEY}.{label}"
+        if not isinstance(label, str) or not LABEL.match(label):
+            problems.append(f"{where}: {SECTION_KEYS['neurosim']['label'].must}")
+            continue
+        source = _check_section(where, source, set(allowed), problems)
+        _check_values(f"{where}.", source, allowed, problems)
+        _check_source(source, problems, base, where)
+
+
+def _check_version_names(settings: Settings, problems: list[str]) -> None:
+    """Labels and commits tell versions apart: results are kept per commit."""
+    versions = [settings.version, *settings.other_versions]
+    labels = [v.label for v in versions]
+    if labels.count(settings.label) > 1:
+        problems.append(
+            f"{VERSIONS_KEY}.{settings.label}: the label of the sweep's own version (neurosim); name it otherwise"
+        )
+    by_commit: dict[str, str] = {}
+    for v in versions:
+        if v.commit in by_commit:
+            problems.append(
+                f"{VERSIONS_KEY}.{v.label}.commit = {v.commit}: the commit of {by_commit[v.commit]} too; versions "
+                "differ by commit (give a plain folder a commit of its own as its name)"
+            )
+        by_commit.setdefault(v.commit, v.label)
+
+
+def _study_versions(where: str, spec: dict, settings: Settings, problems: list[str]) -> list[str]:
+    """The versions a study runs on: its neurosim_versions, or the sweep's own."""
+    if VERSIONS_KEY not in spec:
+        return [settings.label]
+    given, known = spec[VERSIONS_KEY], settings.versions()
+    if not isinstance(given, list) or not given or not all(isinstance(v, str) for v in given):
+        problems.append(f"{where}.{VERSIONS_KEY}: must be a list of version labels, got {_short(given)}")
+        return [settings.label]
+    for label in given:
+        if label not in known:
+            problems.append(
+                f"{where}.{VERSIONS_KEY}: {_short(label)} is no version{_did_you_mean(label, known)}; known: "
+                f"{', '.join(known)} (neurosim.label and the keys of {VERSIONS_KEY})"
+            )
+    if len(set(given)) < len(given):
+        problems.append(f"{where}.{VERSIONS_KEY}: lists a version twice ({_short(given)})")
+    for key in (SEARCH_KEY, TRAIN_KEY):
+        if key in spec and given != [settings.label]:
+            problems.append(
+                f"{where}.{VERSIONS_KEY}: a study with {key}: runs on the sweep's own version (neurosim, "
+                f"{settings.label}) only; compare versions in a grid study"
+            )
+    return [label for label in dict.fromkeys(given) if label in known] or [settings.label]
 
 
 def _check_values(where: str, section: dict, settings: dict, problems: list[str]) -> None:
@@ -402,6 +480,7 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
         _check_values(f"{section}.", given, SECTION_KEYS[section], problems)
         if section == "neurosim":
             _check_source(given, problems, base)
+    _check_versions(config, problems, base)
     _check_accuracy("accuracy", config.get("accuracy"), problems)
     cost = config.get("cost") or {}
     if not isinstance(cost, dict):
@@ -515,6 +594,21 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         problems.append(f"studies: must be a non-empty mapping of study names, got {_short(studies)}")
         studies = {}
     settings = Settings.from_config(config) if not problems else Settings()
+    if not problems:
+        _check_version_names(settings, problems)
+    # the versions each study runs on, and the commit naming each version's inference runs
+    versions_of = {
+        study: _study_versions(f"studies.{study}", spec, settings, problems)
+        for study, spec in studies.items()
+        if isinstance(spec, dict)
+    }
+    anchors = {settings.label: settings.commit}
+    if not problems and any(len(v) > 1 for v in versions_of.values()):
+        used = {label for labels in versions_of.values() for label in labels}
+        try:
+            anchors = inference_anchors([v for label, v in settings.versions().items() if label in used], base)
+        except RuntimeError as exc:  # a fetch that failed: git's words and the way out
+            problems.append(f"{VERSIONS_KEY}: comparing versions reads each one's Python side, and {exc}")
     # what else decides an inference run's outcome besides its arguments
     run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
     if settings.synthetic_test_images:
@@ -564,24 +658,29 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
         if search is not None:
             swept = tuple(k for k, values in search.space.items() if len(values) > 1)
-        context = StudyContext(
-            study=study,
-            where=where,
-            defaults=study_defaults,
-            decouple=tuple(decouple),
-            trains=trains,
-            split=split,
-            seeds=tuple(seeds),
-            swept=swept,
-            run_identity=run_identity,
-            settings=settings,
-            own_accuracy=tuple(spec.get("accuracy") or {}),
-        )
+        contexts = [
+            StudyContext(
+                study=study,
+                where=where,
+                defaults=study_defaults,
+                decouple=tuple(decouple),
+                trains=trains,
+                split=split,
+                seeds=tuple(seeds),
+                swept=swept,
+                run_identity={**run_identity, "commit": anchors.get(label, settings.versions()[label].commit)},
+                settings=settings,
+                own_accuracy=tuple(spec.get("accuracy") or {}),
+                version="" if label == settings.label else label,
+                core_commit=settings.versions()[label].commit,
+            )
+            for label in versions_of.get(study, [settings.label])
+        ]
         if search is not None:
-            searches[study] = SearchStudy(search, context)
+            searches[study] = SearchStudy(search, contexts[0])
             continue
         seen_here: set = set()
-        for ci, combo in enumerate(combos):
+        for context, (ci, combo) in itertools.product(contexts, enumerate(combos)):
             for point in context.points(_combo_label(where, ci, combo), combo, problems, warns):
                 if point.point_id in seen_here:
                     problems.append(

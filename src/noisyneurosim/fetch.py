@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from . import paths
 from .adapt import CORE, apply_adaptations, missing_files, write_record
 from .param_patch import UpstreamChanged
 
@@ -28,7 +29,7 @@ UNREACHABLE = (
 )
 
 
-def _git(*args, cwd=None, log=None) -> str:
+def git(*args, cwd=None, log=None) -> str:
     """Run git; on failure raise FetchError with git's own message (also written to the fetch log)."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     command = next(a for a in args if not a.startswith("-") and "=" not in a)  # past "-c name=value"
@@ -37,8 +38,13 @@ def _git(*args, cwd=None, log=None) -> str:
     if proc.returncode != 0:
         said = proc.stderr.strip() or proc.stdout.strip() or f"exit code {proc.returncode}"
         hint = ""
-        if command == "checkout" and ("is not a tree" in said or "did not match" in said):
-            hint = "; the repository has no such commit: check neurosim.commit (a full 40-character hash)"
+        if (command == "checkout" and ("is not a tree" in said or "did not match" in said)) or (
+            command == "fetch" and any(w in said for w in ("not our ref", "couldn't find remote ref", "no such remote"))
+        ):
+            hint = (
+                "; the repository has no such commit or branch: check neurosim.commit (a full 40-character "
+                "hash) and neurosim.branch"
+            )
         elif any(words in said for words in UNREACHABLE):
             hint = (
                 "; fetching NeuroSim needs the internet (on a cluster, run Snakemake on the login node), or set "
@@ -51,7 +57,7 @@ def _git(*args, cwd=None, log=None) -> str:
 def verify_complete(checkout: Path, commit: str, log=None) -> None:
     """Every tracked file present and as committed: a mirror that lacks objects checks out 'successfully'
     and leaves holes (the missing checkpoint would show up hours later, in a GPU job)."""
-    changed = _git("status", "--porcelain", "--untracked-files=no", cwd=checkout, log=log)
+    changed = git("status", "--porcelain", "--untracked-files=no", cwd=checkout, log=log)
     if changed:
         files = [line.split(None, 1)[1] for line in changed.splitlines()]  # "XY path"
         shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
@@ -69,23 +75,30 @@ def is_repository(folder: Path) -> bool:
     return (folder / ".git").exists() or ((folder / "HEAD").is_file() and (folder / "objects").is_dir())
 
 
-def fetch(dest: Path, *, repo: str | None, commit: str | None, path: str | None, log=None) -> str:
-    """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit."""
+def fetch(
+    dest: Path, *, repo: str | None, commit: str | None, path: str | None, branch: str | None = None, log=None
+) -> str:
+    """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit. A git source gives only
+    the pinned commit, through the local cache (versions.ensure_commit): never a clone of every branch."""
+    from .versions import ensure_commit
+
     dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    dest = dest.resolve()
     checkout = dest / "checkout"
     if checkout.exists():
         shutil.rmtree(checkout)
-    dest.mkdir(parents=True, exist_ok=True)
     source = repo if repo else str(Path(path).expanduser().resolve())
     is_git = repo is not None or is_repository(Path(source))
     if is_git:
-        # "--" ends options: a repository string can never be read as one.
-        _git("clone", "--quiet", "--no-checkout", "--", source, str(checkout), log=log)
-        # commit is a checked 40-hex hash, never an option
-        _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit or "HEAD", cwd=checkout, log=log)
-        head = _git("rev-parse", "HEAD", cwd=checkout)
-        if commit and head != commit:
-            raise FetchError(f"fetched commit {head} is not the pinned commit {commit}")
+        cache = dest.parent / Path(paths.GIT_CACHE).name
+        head = ensure_commit(cache, source, commit, branch, log=log)
+        git("init", "--quiet", str(checkout), cwd=dest, log=log)
+        # head is a checked 40-hex hash, never an option
+        git("fetch", "--quiet", "--depth", "1", "--no-tags", str(cache), head, cwd=checkout, log=log)
+        git("-c", "advice.detachedHead=false", "checkout", "--quiet", head, cwd=checkout, log=log)
+        if git("rev-parse", "HEAD", cwd=checkout) != head:
+            raise FetchError(f"fetched commit {git('rev-parse', 'HEAD', cwd=checkout)} is not the pinned commit {head}")
         verify_complete(checkout, head, log=log)
     else:
         shutil.copytree(source, checkout, symlinks=True)

@@ -120,6 +120,8 @@ RUNTIME = re.compile(r"^Total Run-time of NeuroSim: " + NUMBER + r" seconds")
 PROCESS = re.compile(r"^Energy Efficiency TOPS/W \((Pipelined|Layer-by-Layer) Process\)")
 DONE = "Hardware Performance Done"
 ERROR_LINE = re.compile(r"^\s*(ERROR|Error)\b.*")
+# said and carried on (the maintained V1.4 warns at 14 nm and below off 300 K): a note on the point, no failure
+WARNING_LINE = re.compile(r"^\s*(WARNING|Warning)\b.*")
 
 ACCURACY = re.compile(r"Test set: Average loss: " + NUMBER + r", Accuracy: (\d+)/(\d+) \(")
 
@@ -141,6 +143,7 @@ class _CoreOutput:
         self.list_name: str | None = None  # the floorplan list being read (one value per layer)
         self.nonfinite: list[str] = []
         self.errors: list[str] = []
+        self.warnings: list[str] = []
         self.process = None
 
     def put(self, target: dict, key: str, raw: str, where: str) -> None:
@@ -155,6 +158,8 @@ class _CoreOutput:
     def read(self, line: str) -> None:
         if ERROR_LINE.match(line):
             self.errors.append(line.strip())
+        if WARNING_LINE.match(line) and line.strip() not in self.warnings:
+            self.warnings.append(line.strip())
         if self._floorplan(line) or self._structure(line):
             return
         for key, rx in LAYER_LINES.items():
@@ -263,6 +268,7 @@ def parse_hardware(stdout: str, returncode: int | None = None, stderr: str = "")
         "reason": reason,
         "returncode": returncode,
         "process": out.process,
+        "warnings": out.warnings,
         "chip": out.chip,
         "floorplan": out.floorplan,
         "layers": [{"layer": i, **out.layers[i]} for i in sorted(out.layers)],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # NeuroSim as fetched and adapted, once per commit
 SOURCE = "resources/neurosim/{commit}"
+GIT_CACHE = "resources/neurosim/git"  # every git source's pinned commits, fetched once (versions.ensure_commit)
 CHECKOUT = SOURCE + "/checkout"
 ADAPTATIONS = SOURCE + "/adaptations.json"
 FETCH_LOG = SOURCE + "/fetch.log"
@@ -68,6 +69,7 @@ LAYERS = "results/layers.csv"
 TRAINING_TABLE = "results/training.csv"  # every training run's epochs
 SUMMARY = "results/summary.csv"
 SUMMARY_MD = "results/summary.md"
+VERSIONS_TABLE = "results/versions.csv"  # studies that compare NeuroSim versions: every point pair and metric
 PLOTS = "results/plots/{study}"  # one folder per kind of figure (figures.PLOT_KINDS), drawn by one job
 CONFIG_RECORD = "results/config.yaml"
 

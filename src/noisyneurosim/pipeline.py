@@ -108,6 +108,12 @@ def build_records(sweep: Sweep) -> list[str]:
     return sorted({paths.BUILD_RECORD.format(hw=p.hw_id) for p in sweep.points})
 
 
+def commits(sweep: Sweep) -> list[str]:
+    """The commit of every NeuroSim version the sweep's points run on; the sweep's own always (it stages the
+    datasets, trains, and runs what searches propose)."""
+    return sorted({sweep.commit, *(p.commit for p in sweep.points if p.commit)})
+
+
 def reproducibility_files(sweep: Sweep) -> list[str]:
     return [paths.REPRODUCIBILITY.format(model=model) for model in sorted(sweep.reproducibility_pairs())]
 
@@ -118,7 +124,10 @@ def plot_kinds(sweep: Sweep) -> dict[str, list[str]]:
 
     axes = {p.study: p.swept for p in sweep.points}
     trains = {p.study for p in sweep.points if p.train_id}
-    return {study: applicable(swept, study in trains) for study, swept in axes.items()}
+    versions: dict[str, set] = {}
+    for p in sweep.points:
+        versions.setdefault(p.study, set()).add(p.version)
+    return {study: applicable(swept, study in trains, len(versions[study]) > 1) for study, swept in axes.items()}
 
 
 def plot_targets(kinds: dict[str, list[str]]) -> list[str]:

@@ -33,6 +33,8 @@ import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
 from .aggregate import decode_swept
+from .compare import METRICS as COMPARED
+from .compare import differences, reference_rows
 from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: F401
 from .files import atomic_write
 from .knobs import INFERENCE_NAMES, KNOBS, PARAM_NAMES, TRAIN_NAMES, TRAINING_SHAPED_BY, display, label
@@ -702,6 +704,39 @@ def training(runs: pd.DataFrame, training_table: pd.DataFrame) -> list[Drawn]:
     return [Drawn(fig, "learning_curves", table.reset_index(drop=True))]
 
 
+def version_differences(runs: pd.DataFrame) -> list[Drawn]:
+    """Per metric, each point pair's relative difference between a version and the study's first."""
+    table = differences(runs)
+    table = table[table["relative_difference"].notna()]
+    if table.empty:
+        return []
+    versions = list(dict.fromkeys(table["version"]))
+    metrics = [m for m in COMPARED if m in set(table["metric"])]
+    settings = list(dict.fromkeys(table["setting"]))
+    colors = _colors(settings)
+    fig, axes = _panels(1, len(versions), max(6.0, 0.8 * len(metrics)), 4.0)
+    for ax, version in zip(np.atleast_1d(axes).ravel(), versions, strict=False):
+        part = table[table["version"] == version]
+        for i, metric in enumerate(metrics):
+            rows = part[part["metric"] == metric]
+            offsets = np.linspace(-0.25, 0.25, len(settings)) if len(settings) > 1 else [0.0]
+            for offset, setting in zip(offsets, settings, strict=True):
+                values = rows[rows["setting"] == setting]["relative_difference"] * 100
+                ax.scatter([i + offset] * len(values), values, color=colors[setting], s=22, label=setting)
+        ax.axhline(0, color="0.4", linewidth=0.8)
+        ax.set_xticks(range(len(metrics)), [COMPARED[m] for m in metrics], rotation=35, ha="right")
+        ax.set_ylabel("Relative difference [%]")
+        ax.set_title(f"{version} against {table['reference_version'].iloc[0]}", fontsize=10)
+    handles, labels = np.atleast_1d(axes).ravel()[0].get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    if len(unique) <= MAX_TICK_LABELS:
+        fig.legend(unique.values(), unique.keys(), loc="outside right upper", fontsize=8)
+    _title(fig, "NeuroSim versions side by side", "one mark per point pair (setting and seed); 0: no change")
+    pairs = len(table) // max(len(metrics), 1)
+    _notes(fig, [f"{pairs} point pair(s) that finished on both versions; every value: results/versions.csv"])
+    return [Drawn(fig, "relative_difference", table.reset_index(drop=True))]
+
+
 def draw(
     kind: str,
     runs: pd.DataFrame,
@@ -710,7 +745,11 @@ def draw(
     training_table: pd.DataFrame | None = None,
 ) -> list[Drawn]:
     """The figures of one kind for one study (runs and summary already filtered to it), not yet saved; a
-    study with nothing to draw gets one image that says so instead of empty axes."""
+    study with nothing to draw gets one image that says so instead of empty axes. A study that compares
+    NeuroSim versions gets them side by side; its other figures show its first (reference) version."""
+    if kind == "versions":
+        return version_differences(runs) or [nothing_drawn(kind, runs)]
+    runs, summary = reference_rows(runs), reference_rows(summary)
     drawn = {
         "training": lambda: training(runs, training_table),
         "accuracy": lambda: accuracy(runs),

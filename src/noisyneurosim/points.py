@@ -26,11 +26,26 @@ class Point:
     hw_id: str  # the build it needs
     split: dict = field(default_factory=dict)  # how its inference run is split and stopped (precision.Split)
     train_id: str = ""  # the training run whose checkpoint it uses; "" for the shipped checkpoint
+    version: str = ""  # the NeuroSim version it runs on (its label); "" for the sweep's own (neurosim:)
+    commit: str = ""  # that version's commit: its checkout, builds and estimates
+    inference_commit: str = ""  # the checkout its inference runs in (an earlier version's with the same Python side)
 
     @classmethod
     def make(
-        cls, study: str, seed: int, knobs: dict, swept: tuple, run_identity: dict, split: Split | None = None
+        cls,
+        study: str,
+        seed: int,
+        knobs: dict,
+        swept: tuple,
+        run_identity: dict,
+        split: Split | None = None,
+        *,
+        version: str = "",
+        core_commit: str | None = None,
     ) -> Point:
+        """run_identity["commit"] names the inference run (a version shares an earlier one's with the same
+        Python side, versions.inference_anchors); core_commit, the version's own, names its builds."""
+        core_commit = core_commit or run_identity["commit"]
         args = {**{k: knobs[k] for k in INFERENCE_NAMES}, "seed": seed}
         split = split or Split()
         identity = dict(run_identity)
@@ -43,14 +58,18 @@ class Point:
             identity["checkpoint"] = {"training": train_id, "choice": knobs["train.checkpoint"]}
         return cls(
             study=study,
-            point_id=stable_hash("p", {"knobs": knobs, "seed": seed}),
+            # the sweep's own version keeps the ids points had before versions could be compared
+            point_id=stable_hash("p", {"knobs": knobs, "seed": seed, **({"neurosim": version} if version else {})}),
             seed=seed,
             knobs=knobs,
             swept=tuple(swept),
             acc_id=stable_hash("a", {"args": args, **identity}),
-            hw_id=stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": run_identity["commit"]}),
+            hw_id=stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": core_commit}),
             split=dict(vars(split)),
             train_id=train_id,
+            version=version,
+            commit=core_commit,
+            inference_commit=run_identity["commit"],
         )
 
     @property
@@ -77,11 +96,14 @@ class Point:
             "hw_id": self.hw_id,
             "split": self.split,
             "train_id": self.train_id,
+            "version": self.version,
+            "commit": self.commit,
+            "inference_commit": self.inference_commit,
         }
 
     @classmethod
     def from_record(cls, record: dict) -> Point:
-        return cls(**{**record, "swept": tuple(record["swept"])})
+        return cls(**{**record, "swept": tuple(record["swept"])})  # records before versions lack version, commit
 
 
 @dataclass

@@ -10,7 +10,8 @@ import yaml
 from .config import EPOCHS_TEXT
 from .knobs import COUPLINGS, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
 from .search import DIRECTIONS, OBJECTIVE_COLUMNS, SAMPLERS, SEED_LIMIT
-from .settings import COST_SETTINGS, SECTION_KEYS, Setting
+from .settings import COST_SETTINGS, LABEL, SECTION_KEYS, VERSIONS_KEY, Setting
+from .versions import VERSION_SOURCE_KEYS
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
@@ -77,6 +78,11 @@ def build() -> dict:
                 "propertyNames": {"enum": list(MODEL_DATASETS)},
                 "additionalProperties": _settings(COST_SETTINGS),
             },
+            VERSIONS_KEY: {
+                "type": "object",
+                "propertyNames": {"pattern": LABEL.pattern},
+                "additionalProperties": _settings({k: SECTION_KEYS["neurosim"][k] for k in VERSION_SOURCE_KEYS}),
+            },
             "defaults": {"$ref": "#/$defs/knob_values"},
             "studies": {
                 "type": "object",
@@ -93,6 +99,11 @@ def build() -> dict:
                         "accuracy": _settings(SECTION_KEYS["accuracy"]),
                         "train": {"anyOf": [{"$ref": "#/$defs/train_values"}, {"type": "null"}]},
                         "search": _search(plain, axis, {"type": "number", "exclusiveMinimum": 0}),
+                        VERSIONS_KEY: {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {"type": "string", "pattern": LABEL.pattern},
+                        },
                     },
                 },
             },

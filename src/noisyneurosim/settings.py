@@ -38,6 +38,7 @@ DEFAULT_COST = {
 }
 COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 DEFAULT_SEEDS = (117,)
+VERSIONS_KEY = "neurosim_versions"  # top level: other NeuroSim versions by label; a study's: those it runs on
 SYNTHETIC_DATASETS = ("cifar10", "cifar100")
 
 FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -46,6 +47,8 @@ REPO_URL = re.compile(
     r"^(https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*"
     r"|git@[A-Za-z0-9.-]+:[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*)$"
 )
+GIT_BRANCH = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")
+LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Words that reach a command line (interpreter, module names): no shell syntax at all.
 SAFE_WORD = re.compile(r"^[A-Za-z0-9_./+=:@~-]+$")
 SAFE_COMMAND = re.compile(r"^\s*[A-Za-z0-9_./+=:@~-]+(\s+[A-Za-z0-9_./+=:@~-]+)*\s*$")  # SAFE_WORDs, spaced
@@ -175,6 +178,24 @@ _CATALOGUE = (
         pattern=SAFE_PATH,
         must="a folder path (no control characters)",
     ),
+    Setting(
+        "neurosim.branch",
+        "text",
+        None,
+        "the branch that holds the commit (asked for where a server refuses a commit by hash)",
+        nullable=True,
+        pattern=GIT_BRANCH,
+        must="a branch name (letters, digits and _ . / -)",
+    ),
+    Setting(
+        "neurosim.label",
+        "text",
+        None,
+        "the version's name in results/runs.csv (default: branch or repository, and the short commit)",
+        nullable=True,
+        pattern=LABEL,
+        must="a name of letters, digits and _ . - (at most 64, starting with a letter or digit)",
+    ),
     Setting("neurosim.correct_network", "bool", True, "correct known-wrong network files from the layer traces"),
     Setting("neurosim.check_reproducible", "bool", True, "run each model's first estimate twice and compare"),
     Setting(
@@ -282,6 +303,10 @@ class Settings:
     repo: str | None = default("neurosim.repo")
     commit: str = default("neurosim.commit")  # the pinned commit, or "local" for an unversioned folder
     path: str | None = default("neurosim.path")
+    branch: str | None = default("neurosim.branch")
+    label: str = "neurosim"  # the version's name (neurosim.label, or derived from the source)
+    # other NeuroSim versions a study may also run on (neurosim_versions), by label
+    other_versions: tuple = ()
     correct_network: bool = default("neurosim.correct_network")
     check_reproducible: bool = default("neurosim.check_reproducible")
     python_command: str = default("python.command")
@@ -300,6 +325,17 @@ class Settings:
     cost: dict = field(default_factory=lambda: {m: dict(c) for m, c in DEFAULT_COST.items()})
 
     @property
+    def version(self):
+        """The sweep's own NeuroSim version (versions.Version)."""
+        from .versions import Version
+
+        return Version(self.label, self.commit, self.repo, self.path, self.branch)
+
+    def versions(self) -> dict:
+        """Every version a study may name, by label: the sweep's own first."""
+        return {v.label: v for v in (self.version, *self.other_versions)}
+
+    @property
     def data_root(self) -> str:
         # a synthetic set never shares a folder with the real one
         return f"{self.datasets_root}/synthetic" if self.synthetic_test_images else self.datasets_root
@@ -316,10 +352,26 @@ class Settings:
         cost = {m: dict(c) for m, c in DEFAULT_COST.items()}
         for model, entry in (config.get("cost") or {}).items():
             cost[model].update(entry or {})
+        from .versions import Version, default_label
+
+        def version(source: dict, commit: str):
+            return dict(
+                commit=commit,
+                repo=source.get("repo"),
+                path=source.get("path"),
+                branch=source.get("branch"),
+                label=source.get("label")
+                or default_label(source.get("repo"), source.get("path"), source.get("branch"), commit),
+            )
+
+        main = version(config.get("neurosim") or {}, value("neurosim.commit") or default("neurosim.commit"))
+        others = tuple(
+            Version(**version({**(source or {}), "label": label}, (source or {}).get("commit") or "local"))
+            for label, source in (config.get(VERSIONS_KEY) or {}).items()
+        )
         return cls(
-            repo=value("neurosim.repo"),
-            commit=value("neurosim.commit") or default("neurosim.commit"),
-            path=value("neurosim.path"),
+            **main,
+            other_versions=others,
             correct_network=value("neurosim.correct_network"),
             check_reproducible=value("neurosim.check_reproducible"),
             python_command=value("python.command"),

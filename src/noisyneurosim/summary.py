@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import decode_swept, failure_log
+from .compare import METRICS as COMPARED
+from .compare import VERSION_COLUMN, compares, differences, reference_rows, versions_of
 from .knobs import INFERENCE_NAMES, KNOBS, display
 from .precision import Z95, wilson  # over seeds: no finite-population correction (each seed draws anew)
 
@@ -69,8 +71,9 @@ def t_interval(values: pd.Series) -> tuple[float, float]:
 
 
 def setting_columns(runs: pd.DataFrame) -> list[str]:
-    """The knobs that define a setting (every knob; the seed is what is aggregated over)."""
-    return [k for k in KNOBS if k in runs.columns]
+    """The knobs that define a setting (every knob, and the NeuroSim version; the seed is what is aggregated
+    over)."""
+    return [k for k in [*KNOBS, VERSION_COLUMN] if k in runs.columns]
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +167,9 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
     lines += _provenance_notes(runs)
     for study, s in summary.groupby("study", sort=False):
         lines += [f"## Study `{study}`", ""]
+        if compares(s):
+            lines += _versions_section(runs[runs["study"] == study])
+            s = reference_rows(s)
         done = finished(s)
         if done.empty:
             lines += ["No setting has finished on every seed with finite numbers, so none is named best.", ""]
@@ -203,6 +209,30 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame) -> str:
             reason = str(r["reason"]).replace("|", "\\|")
             lines.append(f"| {r['study']} | {r['point_id']} | {r['seed']} | {describe_setting(r)} | {reason} | {log} |")
     return "\n".join(lines) + "\n"
+
+
+def _versions_section(runs: pd.DataFrame) -> list[str]:
+    """How a study's versions differ: the median and range of each metric's relative difference over its
+    point pairs (every pair: results/versions.csv); the lines after it are about the reference version."""
+    table = differences(runs)
+    versions = versions_of(runs)
+    lines = [
+        f"NeuroSim versions compared: {', '.join(f'`{v}`' for v in versions)}; relative difference to "
+        f"`{versions[0]}` over the point pairs that finished on both (results/versions.csv):",
+        "",
+        "| version | metric | median | range | pairs |",
+        "|---|---|---|---|---|",
+    ]
+    for (version, metric), rows in table.groupby(["version", "metric"], sort=False):
+        d = rows["relative_difference"].dropna()
+        if d.empty:
+            continue
+        lines.append(
+            f"| {version} | {COMPARED[metric]} | {d.median():+.1%} | {d.min():+.1%} to {d.max():+.1%} | {len(d)} |"
+        )
+    if table.empty:
+        lines.append("| | no point finished on two versions yet | | | |")
+    return [*lines, "", f"Best settings and the front below: on `{versions[0]}`.", ""]
 
 
 def _provenance_notes(runs: pd.DataFrame) -> list[str]:

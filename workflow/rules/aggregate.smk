@@ -31,7 +31,7 @@ rule collect_results:
         training=pipeline.training_records(SWEEP),
         # a path, not rules.fetch_neurosim.output: a rule reference beside the long lists above makes
         # Snakemake hash each list once per file in it (minutes at 10,000 points)
-        adaptations=paths.ADAPTATIONS.format(commit=SETTINGS.commit),
+        adaptations=adaptation_records,
         # search studies' points: known once their searches have stopped
         searches=search_targets,
     output:

@@ -13,7 +13,6 @@ from noisyneurosim import (
 from noisyneurosim.points import test_images as cfg_test_images
 from noisyneurosim.files import read_json
 
-SOURCE = paths.source(SETTINGS.commit)
 # the points search studies propose while the workflow runs are read from their wave files when a job
 # names one: these lookups know the sweep's points and those
 PROPOSED = search_run.ProposedPoints()
@@ -54,9 +53,12 @@ GPU_FINGERPRINTS = {
     "run_inference_part": ADAPTATIONS_FINGERPRINT,
     "train_job": TRAINING_ADAPTATIONS_FINGERPRINT,
 }
+# every version's fetched and adapted copy that the sweep's points use (one per commit)
+COMMITS = pipeline.commits(SWEEP)
 
 
 wildcard_constraints:
+    commit="[0-9a-f]{40}|local",
     acc="a[0-9a-f]{10}",
     hw="h[0-9a-f]{10}",
     dataset="cifar10|cifar100|imagenet",
@@ -142,7 +144,7 @@ def last_training_job(wildcards):
 def inference_inputs(wildcards):
     """The checkout and dataset; for a trained checkpoint, the view of the checkout that has it."""
     point = ACCURACY[wildcards.acc]
-    checkout = rules.fetch_neurosim.output.checkout
+    checkout = paths.CHECKOUT.format(commit=point.inference_commit or SETTINGS.commit)
     if point.train_id:
         checkout = paths.TRAINED_CHECKOUT.format(
             train=point.train_id, choice=point.knobs["train.checkpoint"]
@@ -217,6 +219,23 @@ def pooled_under_current_policy(wildcards):
 
 def param_values(wildcards):
     return pipeline.param_params(HARDWARE[wildcards.hw])
+
+
+def commit_of_hardware(wildcards):
+    """The version a build is of: its commit (a point recorded before versions: the sweep's own)."""
+    return HARDWARE[wildcards.hw].commit or SETTINGS.commit
+
+
+def base_build_of(wildcards):
+    return paths.BASE_BUILD.format(commit=commit_of_hardware(wildcards))
+
+
+def checkout_of_hardware(wildcards):
+    return paths.CHECKOUT.format(commit=commit_of_hardware(wildcards))
+
+
+def adaptation_records(wildcards):
+    return [paths.ADAPTATIONS.format(commit=c) for c in COMMITS]
 
 
 def model_of(wildcards):

@@ -1,4 +1,4 @@
-# Fetch NeuroSim at the pinned commit, stage datasets, build the C++ core.
+# Fetch NeuroSim at each pinned commit (one per version), stage datasets, build the C++ core.
 # Params hold only what decides a result (README: what reruns a job); where things are and how long
 # a job may take are read from the config by the scripts, so editing them reruns nothing.
 
@@ -9,20 +9,20 @@ localrules:
 
 
 rule fetch_neurosim:
-    # Runs where the workflow runs (the login node on a cluster): it needs the internet.
+    # Runs where the workflow runs (the login node on a cluster): it needs the internet. One per version.
     output:
-        checkout=directory(paths.CHECKOUT.format(commit=SETTINGS.commit)),
+        checkout=directory(paths.CHECKOUT),
         adaptations=report(
-            paths.ADAPTATIONS.format(commit=SETTINGS.commit),
+            paths.ADAPTATIONS,
             caption="../report/adaptations.rst",
             category="4. Provenance",
         ),
     log:
-        job=paths.FETCH_LOG.format(commit=SETTINGS.commit),
+        job=paths.FETCH_LOG,
     conda:
         "../envs/workflow.yaml"
     params:
-        commit=SETTINGS.commit,
+        commit="{commit}",
         adaptations=ADAPTATIONS_FINGERPRINT,
     script:
         "../scripts/fetch_neurosim.py"
@@ -33,7 +33,7 @@ rule stage_dataset:
     # and proves that NeuroSim's Python reads it. Where the data lives and the interpreter are read from
     # the config: moving them reruns nothing; a run with GPU work stages again first (onstart).
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
+        checkout=paths.CHECKOUT.format(commit=SETTINGS.commit),
     output:
         flag=paths.STAGED,
     log:
@@ -54,12 +54,12 @@ rule stage_dataset:
 rule build_base:
     # The unmodified core, compiled once; every hardware setting relinks against its objects.
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
+        checkout=paths.CHECKOUT,
     output:
-        base=directory(paths.BASE_BUILD.format(commit=SETTINGS.commit)),
+        base=directory(paths.BASE_BUILD),
     log:
-        make=paths.BASE_BUILD_LOG.format(commit=SETTINGS.commit),
-        job=paths.BASE_BUILD_JOB_LOG.format(commit=SETTINGS.commit),
+        make=paths.BASE_BUILD_LOG,
+        job=paths.BASE_BUILD_JOB_LOG,
     conda:
         "../envs/workflow.yaml"
     threads: 2
@@ -69,7 +69,7 @@ rule build_base:
 
 rule build_hardware:
     input:
-        base=rules.build_base.output.base,
+        base=base_build_of,
     output:
         main=paths.BUILD_MAIN,
         diff=report(
@@ -87,6 +87,6 @@ rule build_hardware:
         "../envs/workflow.yaml"
     params:
         values=param_values,
-        commit=SETTINGS.commit,
+        commit=commit_of_hardware,
     script:
         "../scripts/build_hardware.py"

@@ -16,6 +16,11 @@ rule summarise_results:
             caption="../report/summary_md.rst",
             category="1. Summary",
         ),
+        versions=report(
+            paths.VERSIONS_TABLE,
+            caption="../report/versions_csv.rst",
+            category="3. Tables",
+        ),
     log:
         job=paths.SUMMARISE_LOG,
     conda:
@@ -52,7 +57,7 @@ rule plot_study:
 rule record_config:
     # The configuration exactly as checked, with the NeuroSim commit it ran.
     input:
-        adaptations=rules.fetch_neurosim.output.adaptations,
+        adaptations=adaptation_records,
     output:
         config=report(
             paths.CONFIG_RECORD,

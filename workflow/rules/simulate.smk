@@ -104,8 +104,8 @@ rule run_estimate:
         first=paths.FIRST_PART,
         traces=paths.TRACES,
         main=paths.BUILD_MAIN,
-        # upstream's network file is read from here, checked against the traces
-        checkout=rules.fetch_neurosim.output.checkout,
+        # upstream's network file is read from here (the version's), checked against the traces
+        checkout=checkout_of_hardware,
     output:
         estimate=paths.ESTIMATE,
         # the network description the core ran with: upstream's, or corrected (neurosim.correct_network)

@@ -12,8 +12,8 @@ localrules:
 rule adapt_for_training:
     # A copy of the adapted checkout with the training adaptations: the shipped-checkpoint chain never sees them.
     input:
-        checkout=rules.fetch_neurosim.output.checkout,
-        adaptations=rules.fetch_neurosim.output.adaptations,
+        checkout=paths.CHECKOUT.format(commit=SETTINGS.commit),
+        adaptations=paths.ADAPTATIONS.format(commit=SETTINGS.commit),
     output:
         checkout=directory(paths.TRAINING_CHECKOUT.format(commit=SETTINGS.commit)),
         adaptations=report(

@@ -7,12 +7,14 @@ from noisyneurosim.fetch import fetch
 from noisyneurosim.settings import Settings
 
 # where it comes from is the config's (another clone of the same commit reruns nothing); the commit is a param
-settings = Settings.from_config(snakemake.config)
+versions = {v.commit: v for v in Settings.from_config(snakemake.config).versions().values()}
+version = versions[snakemake.params.commit]
 commit = fetch(
     Path(snakemake.output.adaptations).parent,
-    repo=settings.repo,
-    commit=None if snakemake.params.commit == "local" else snakemake.params.commit,
-    path=settings.path,
+    repo=version.repo,
+    commit=None if version.commit == "local" else version.commit,
+    path=version.path,
+    branch=version.branch,
     log=log,
 )
-log.info("NeuroSim %s fetched and adapted", commit)
+log.info("NeuroSim %s (%s) fetched and adapted", commit, version.label)

@@ -8,10 +8,10 @@ import yaml
 
 from noisyneurosim.files import atomic_write
 
-fetched = json.loads(Path(snakemake.input.adaptations).read_text())
-header = (
-    f"# Configuration as checked, from {snakemake.params.source}\n"
-    f"# NeuroSim commit: {fetched['commit']}\n"
-    f"# Adaptations applied: {', '.join(a['name'] for a in fetched['adaptations'])}\n"
+# one record per NeuroSim version the sweep runs on
+fetched = [json.loads(Path(f).read_text()) for f in snakemake.input.adaptations]
+header = f"# Configuration as checked, from {snakemake.params.source}\n" + "".join(
+    f"# NeuroSim commit: {f['commit']}\n# Adaptations applied: {', '.join(a['name'] for a in f['adaptations'])}\n"
+    for f in fetched
 )
 atomic_write(Path(snakemake.output.config), header + yaml.safe_dump(dict(snakemake.params.config), sort_keys=False))

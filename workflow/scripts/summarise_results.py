@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from noisyneurosim.compare import differences
 from noisyneurosim.files import atomic_write
 from noisyneurosim.summary import markdown, summarise
 
 runs = pd.read_csv(snakemake.input.runs)
 summary = summarise(runs)
+atomic_write(Path(snakemake.output.versions), differences(runs).to_csv(index=False))
 atomic_write(Path(snakemake.output.summary), summary.to_csv(index=False))
 # each search study's section (its front and hypervolume) after the grid's
 sections = [Path(f).read_text() for f in snakemake.input.searches]
