@@ -64,7 +64,7 @@ onstart:
         reruns.stage_before_gpu(
             PENDING,
             SWEEP,
-            paths.CHECKOUT.format(commit=SETTINGS.commit),
+            paths.CHECKOUT.format(commit=MAIN_COPY),
             workflow.deployment_settings.deployment_method,
         )
     if workflow.is_main_process and PREFLIGHT.get("on_slurm"):

@@ -131,3 +131,13 @@ def test_parse_log_command(shared_samples):
     )
     result = json.loads(proc.stdout)
     assert result["status"] == "failed" and "non-finite" in result["reason"]
+
+
+def test_a_warning_of_the_maintained_core_is_a_note_on_an_ok_point(shared_samples):
+    """The maintained V1.4's main.cpp prints a WARNING line (technode <= 14 off 300 K) and carries on."""
+    warning = "WARNING!: TECHNOLOGY NODE UNDER 14NM IS ONLY SUPPORTED AT 300K TEMPERATURE!"
+    plain = parse_hardware(read(shared_samples, "small_default")[0], 0)
+    lines = read(shared_samples, "small_default")[0].splitlines()
+    warned = parse_hardware("\n".join([*lines[:3], warning, *lines[3:]]), 0)
+    assert plain["warnings"] == [] and warned["warnings"] == [warning]
+    assert warned["status"] == "ok" and warned["chip"] == plain["chip"]

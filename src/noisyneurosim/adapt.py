@@ -338,5 +338,6 @@ def fingerprint(table: tuple[Adaptation, ...]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def write_record(path: Path, commit: str, applied: list[dict]) -> None:
-    path.write_text(json.dumps({"commit": commit, "adaptations": applied}, indent=2))
+def write_record(path: Path, commit: str, applied: list[dict], overlay: list[dict] | None = None) -> None:
+    """What was changed in the fetched copy: a group's files laid over (overlay.lay_over), then the adaptations."""
+    path.write_text(json.dumps({"commit": commit, "overlay": overlay or [], "adaptations": applied}, indent=2))

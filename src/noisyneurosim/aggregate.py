@@ -223,11 +223,12 @@ def fetched_commit(base: Path, commit: str) -> str:
 
 
 def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataFrame]:
-    commits = {c: fetched_commit(base, c) for c in {sweep.commit, *(p.commit for p in sweep.points if p.commit)}}
+    main = sweep.settings.version.key  # points recorded before versions name no copy: the sweep's own
+    commits = {c: fetched_commit(base, c) for c in {main, *(p.commit for p in sweep.points if p.commit)}}
     marks = reproducibility_marks(sweep, base)
     rows, layers = [], []
     for p in sweep.points:
-        row, layer_rows = point_row(p, base, commits[p.commit or sweep.commit], marks, sweep.settings.label)
+        row, layer_rows = point_row(p, base, commits[p.commit or main], marks, sweep.settings.label)
         rows.append(row)
         layers += layer_rows
     runs = pd.DataFrame(rows)

@@ -18,7 +18,11 @@ from typing import Any
 import yaml
 
 from .knobs import (
+    BUILT_IN,
     COUPLINGS,
+    EXTRA_KEY,
+    EXTRA_TYPES,
+    INFERENCE,
     KNOBS,
     MODEL_DATASETS,
     NOT_KNOBS,
@@ -28,6 +32,8 @@ from .knobs import (
     TRAIN_NAMES,
     TRAIN_PREFIX,
     coupled_value,
+    extra_knobs,
+    register_extra,
     values_agree,
 )
 from .neurosim_rules import point_rules, point_warnings
@@ -35,12 +41,13 @@ from .points import Point, Sweep, test_images_of
 from .precision import Split
 from .search import SEARCH_KEY, SearchSpec, check_spec
 from .settings import COST_SETTINGS, DEFAULT_SEEDS, LABEL, SECTION_KEYS, SYNTHETIC_DATASETS, VERSIONS_KEY, Settings
-from .versions import VERSION_SOURCE_KEYS, inference_anchors
+from .versions import VERSION_SOURCE_KEYS, content, inference_anchors
 
 TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
 TOP_LEVEL_KEYS = {
     "neurosim": "where NeuroSim comes from (repo + commit, or path)",
     VERSIONS_KEY: "other NeuroSim versions by label, for studies that compare versions",
+    EXTRA_KEY: "a group's own knobs: inference.py arguments or Param.cpp variables of its files",
     "python": "NeuroSim's own Python environment",
     "datasets": "where datasets are staged",
     "max_test_images": "limit on test images per inference run",
@@ -93,7 +100,8 @@ class StudyContext:
     settings: Settings
     own_accuracy: tuple = ()  # the accuracy keys the study sets itself (named in messages)
     version: str = ""  # the NeuroSim version's label; "" for the sweep's own
-    core_commit: str | None = None  # that version's commit (its builds); None: run_identity's
+    source_key: str | None = None  # that version's fetched copy (its builds, estimates); None: run_identity's
+    core_content: str = ""  # what its C++ side adds to a build's id (a plain folder's or overlay's content)
 
     def points(self, label: str, combo: dict, problems: list[str], warns: list[str]) -> list[Point]:
         """One point per seed, after NeuroSim's rules and the split's; problems are appended, not raised."""
@@ -138,7 +146,8 @@ class StudyContext:
                 self.run_identity,
                 split,
                 version=self.version,
-                core_commit=self.core_commit,
+                source_key=self.source_key,
+                core_content=self.core_content,
             )
             for seed in self.seeds
         ]
@@ -342,6 +351,7 @@ def _check_source(ns: dict, problems: list[str], base: Path, where: str = "neuro
         problems.append(f"{where}: missing; give repo + commit, or path")
         return
     repo, commit, path = ns.get("repo"), ns.get("commit"), ns.get("path")
+    _check_overlay(ns.get("overlay"), problems, base, where)
     if repo is None and path is None:
         problems.append(f"{where}: give either repo (with commit) or path")
     if repo is not None and path is not None:
@@ -362,6 +372,108 @@ def _check_source(ns: dict, problems: list[str], base: Path, where: str = "neuro
         )
 
 
+EXTRA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+EXTRA_FIELDS = {"side", "type", "default", "minimum", "maximum", "unit", "doc"}
+
+
+def _check_extra_knobs(given: Any, problems: list[str]) -> tuple:
+    """extra_knobs: each a new name, a side, a type and a default within its range."""
+    if given is None:
+        return ()
+    if not isinstance(given, dict):
+        problems.append(f"{EXTRA_KEY}: must be a mapping of knob names, got {_short(given)}")
+        return ()
+    good = {}
+    for name, spec in given.items():
+        where = f"{EXTRA_KEY}.{name}"
+        before = len(problems)
+        if not isinstance(name, str) or not EXTRA_NAME.match(name):
+            problems.append(f"{where}: a knob name is a letter or _, then letters, digits or _ (as in Python)")
+        elif name in BUILT_IN or name in NOT_KNOBS or name in ("seed", "logdir"):
+            problems.append(
+                f"{where}: {name} is a knob NoisyNeuroSIM already has (or sets itself); name yours otherwise"
+            )
+        spec = _check_section(where, spec, EXTRA_FIELDS, problems)
+        side, kind = spec.get("side"), spec.get("type")
+        if side not in (INFERENCE, PARAM):
+            problems.append(f"{where}.side = {_short(side)}: must be inference (an inference.py argument) or param")
+        if kind not in EXTRA_TYPES:
+            problems.append(f"{where}.type = {_short(kind)}: must be one of {', '.join(EXTRA_TYPES)}")
+        for bound in ("minimum", "maximum"):
+            if bound in spec and (isinstance(spec[bound], bool) or not isinstance(spec[bound], int | float)):
+                problems.append(f"{where}.{bound} = {_short(spec[bound])}: must be a number")
+        default = spec.get("default")
+        if "default" not in spec or isinstance(default, bool) or not isinstance(default, int | float):
+            problems.append(f"{where}.default = {_short(default)}: must be a number (the value where no study sets it)")
+        elif kind == "int" and int(default) != default:
+            problems.append(f"{where}.default = {_short(default)}: must be an integer (type int)")
+        if len(problems) == before:
+            good[name] = spec
+    extras = extra_knobs(good)
+    for knob in extras:  # the default within the range given
+        if coerce_knob_value(knob, knob.default):
+            problems.append(
+                f"{EXTRA_KEY}.{knob.name}.default = {knob.default!r}: {coerce_knob_value(knob, knob.default)}"
+            )
+    return extras
+
+
+def coerce_knob_value(knob, value) -> str:
+    """Why a value is outside a knob's range ("" when it is inside)."""
+    if knob.minimum is not None and value < knob.minimum:
+        return f"below the minimum {knob.minimum:g}"
+    if knob.maximum is not None and value > knob.maximum:
+        return f"above the maximum {knob.maximum:g}"
+    return ""
+
+
+def _group_param_values(version, base: Path) -> dict:
+    """A group's own Param.cpp (an overlay's, a plain folder's) decides the hardware knobs a config leaves
+    unset: its values are the defaults of that version's points (upstream's are the catalogue's)."""
+    from . import overlay as group_files
+    from .versions import readable_file
+
+    text = readable_file(version, "Inference_pytorch/NeuroSIM/Param.cpp", base)
+    values = {}
+    for name, value in group_files.param_values(text or "").items():
+        typed, problem = coerce_knob(name, value)
+        if problem is None and not values_agree(typed, KNOBS[name].default):
+            values[name] = typed
+    return values
+
+
+def _check_extras_in_files(extras: tuple, versions: list, base: Path, problems: list[str]) -> None:
+    """Each extra knob where its side reads it: inference.py's argument, Param.cpp's unconditional assignment.
+    Files read here where they are on this machine (an overlay, a plain folder); a fetched copy is checked
+    when fetched."""
+    from .versions import readable_file
+
+    for version in versions:
+        for knob in extras:
+            name = "inference.py" if knob.side == INFERENCE else "NeuroSIM/Param.cpp"
+            text = readable_file(version, f"Inference_pytorch/{name}", base)
+            if text is None:
+                continue
+            missing = knob.missing_in(text)
+            if missing:
+                problems.append(f"{EXTRA_KEY}.{knob.name}: {missing} of version {version.label}")
+
+
+def _check_overlay(overlay, problems: list[str], base: Path, where: str) -> None:
+    """A group's own files: a folder, laid out like NeuroSim's tree, with every anchor the adaptations need."""
+    from . import overlay as group_files
+
+    if overlay is None or SECTION_KEYS["neurosim"]["overlay"].problem(overlay):
+        return
+    folder = (base / overlay).expanduser()
+    if not folder.is_dir():
+        problems.append(f"{where}.overlay = {_short(overlay)}: no such folder")
+        return
+    if not group_files.files(folder):
+        problems.append(f"{where}.overlay = {_short(overlay)}: the folder is empty")
+    problems += group_files.problems(folder, f"{where}.overlay")
+
+
 def _check_versions(config: dict, problems: list[str], base: Path) -> None:
     """neurosim_versions: each a source like neurosim's, under a label; every version's commit its own."""
     given = config.get(VERSIONS_KEY)
@@ -379,6 +491,16 @@ def _check_versions(config: dict, problems: list[str], base: Path) -> None:
         source = _check_section(where, source, set(allowed), problems)
         _check_values(f"{where}.", source, allowed, problems)
         _check_source(source, problems, base, where)
+
+
+def _run_identity(common: dict, anchor, contents: dict) -> dict:
+    """What decides a version's inference runs besides their arguments: the commit of the version whose runs
+    it shares, that version's content where a commit does not say it (a plain folder, an overlay), and the
+    checkout the runs read."""
+    if anchor is None:  # the config has problems: no points are made
+        return common
+    python = contents[anchor.label].python if anchor.label in contents else ""
+    return {**common, "commit": anchor.commit, **({"python": python} if python else {}), "checkout": anchor.key}
 
 
 def _check_version_names(settings: Settings, problems: list[str]) -> None:
@@ -587,6 +709,8 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     """Validate a config mapping and expand it into points, once; raise ConfigError with every problem."""
     base = base or Path.cwd()
     problems: list[str] = []
+    extras = _check_extra_knobs(config.get(EXTRA_KEY), problems)
+    register_extra(extras)  # checked, planned, labelled and tabulated like the built-in knobs from here on
     _check_settings(config, problems, base)
     defaults = _check_knob_map("defaults", config.get("defaults"), problems, lists=False)
     studies = config.get("studies")
@@ -602,11 +726,17 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
         for study, spec in studies.items()
         if isinstance(spec, dict)
     }
-    anchors = {settings.label: settings.commit}
-    if not problems and any(len(v) > 1 for v in versions_of.values()):
-        used = {label for labels in versions_of.values() for label in labels}
+    used = [v for label, v in settings.versions().items() if label in {x for xs in versions_of.values() for x in xs}]
+    anchors = {v.label: v for v in used}
+    if not problems:
+        _check_extras_in_files(extras, used, base, problems)
+    group_defaults = {v.label: _group_param_values(v, base) for v in used} if not problems else {}
+    contents = {}
+    if not problems:
         try:
-            anchors = inference_anchors([v for label, v in settings.versions().items() if label in used], base)
+            if any(len(v) > 1 for v in versions_of.values()):
+                anchors = inference_anchors(used, base)
+            contents = {v.label: content(v, base) for v in used}
         except RuntimeError as exc:  # a fetch that failed: git's words and the way out
             problems.append(f"{VERSIONS_KEY}: comparing versions reads each one's Python side, and {exc}")
     # what else decides an inference run's outcome besides its arguments
@@ -662,17 +792,18 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             StudyContext(
                 study=study,
                 where=where,
-                defaults=study_defaults,
+                defaults={**group_defaults.get(label, {}), **study_defaults},
                 decouple=tuple(decouple),
                 trains=trains,
                 split=split,
                 seeds=tuple(seeds),
                 swept=swept,
-                run_identity={**run_identity, "commit": anchors.get(label, settings.versions()[label].commit)},
+                run_identity=_run_identity(run_identity, anchors.get(label), contents),
                 settings=settings,
                 own_accuracy=tuple(spec.get("accuracy") or {}),
                 version="" if label == settings.label else label,
-                core_commit=settings.versions()[label].commit,
+                source_key=settings.versions()[label].key,
+                core_content=contents[label].core if label in contents else "",
             )
             for label in versions_of.get(study, [settings.label])
         ]

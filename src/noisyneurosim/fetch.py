@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import paths
 from .adapt import CORE, apply_adaptations, missing_files, write_record
+from .overlay import lay_over
 from .param_patch import UpstreamChanged
 
 
@@ -76,7 +77,14 @@ def is_repository(folder: Path) -> bool:
 
 
 def fetch(
-    dest: Path, *, repo: str | None, commit: str | None, path: str | None, branch: str | None = None, log=None
+    dest: Path,
+    *,
+    repo: str | None,
+    commit: str | None,
+    path: str | None,
+    branch: str | None = None,
+    overlay: str | None = None,
+    log=None,
 ) -> str:
     """Put a verified, adapted copy of NeuroSim at dest/checkout; return its commit. A git source gives only
     the pinned commit, through the local cache (versions.ensure_commit): never a clone of every branch."""
@@ -109,9 +117,11 @@ def fetch(
             f"the NeuroSim copy from {source} lacks {', '.join(missing)}, which the build and NeuroSim's scripts "
             "need; point neurosim.path or neurosim.repo at a complete copy"
         )
+    laid = lay_over(checkout, Path(overlay).expanduser()) if overlay else []
     applied = apply_adaptations(checkout, head)
     check_param_names(checkout, head)
-    write_record(dest / "adaptations.json", head, applied)
+    check_extra_knobs(checkout, head)
+    write_record(dest / "adaptations.json", head, applied, overlay=laid)
     return head
 
 
@@ -128,3 +138,14 @@ def check_param_names(checkout: Path, commit: str) -> None:
             f"upstream changed: no unconditional assignment of {', '.join(missing)} "
             f"in {CORE}/Param.cpp (commit {commit})"
         )
+
+
+def check_extra_knobs(checkout: Path, commit: str) -> None:
+    """A group's own inference.py arguments (extra_knobs) must be in the copy's inference.py (Param.cpp
+    variables are checked with the built-in ones); stop before any inference."""
+    from .knobs import INFERENCE, extras
+
+    text = (Path(checkout) / "Inference_pytorch" / "inference.py").read_text(errors="replace")
+    missing = [k.missing_in(text) for k in extras() if k.side == INFERENCE and k.missing_in(text)]
+    if missing:
+        raise UpstreamChanged(f"extra_knobs: {'; '.join(missing)} (commit {commit})")

@@ -56,6 +56,21 @@ class Knob:
     names: dict = field(default_factory=dict)  # readable name -> enumeration member
     log_scale: bool = False
 
+    def missing_in(self, text: str) -> str:
+        """What the NeuroSim file this knob acts in lacks for it ("" where it has it): inference.py's argument,
+        Param.cpp's first unconditional assignment."""
+        import re
+
+        from .param_patch import find_unconditional
+
+        if self.side == INFERENCE:
+            if re.search(rf"add_argument\(\s*['\"]--{re.escape(self.name)}['\"]", text):
+                return ""
+            return f"no argument --{self.name} (parser.add_argument('--{self.name}', ...)) in inference.py"
+        if find_unconditional(text.splitlines(keepends=True), self.name) is not None:
+            return ""
+        return f"no unconditional assignment of {self.name} in Param.cpp (a line '{self.name} = <value>;')"
+
     def describe_allowed(self) -> str:
         if self.names:
             return ", ".join(f"{k} ({v})" for k, v in self.names.items())
@@ -344,9 +359,14 @@ _TRAIN_KNOBS = [
 KNOBS: dict[str, Knob] = {k.name: k for k in _INFERENCE_KNOBS}
 # cellBit is one knob that sets both sides; the Param.cpp name is the same.
 KNOBS.update({k.name: k for k in _PARAM_KNOBS})
-PARAM_NAMES = tuple(k.name for k in _PARAM_KNOBS) + ("cellBit",)
-INFERENCE_NAMES = tuple(k.name for k in _INFERENCE_KNOBS)
+# lists, so that a group's own knobs (register_extra) reach every module that imported them
+PARAM_NAMES = [*(k.name for k in _PARAM_KNOBS), "cellBit"]
+INFERENCE_NAMES = [k.name for k in _INFERENCE_KNOBS]
 KNOBS.update({k.name: k for k in _TRAIN_KNOBS})
+BUILT_IN = dict(KNOBS)
+_BUILT_IN_SIDES = {INFERENCE: tuple(INFERENCE_NAMES), PARAM: tuple(PARAM_NAMES)}
+EXTRA_KEY = "extra_knobs"  # top level: a group's own knobs (an inference.py argument or a Param.cpp variable)
+EXTRA_TYPES = ("int", "float")
 TRAIN_PREFIX = "train."
 TRAIN_NAMES = tuple(k.name for k in _TRAIN_KNOBS)
 # train.py's arguments: every training knob but the choice of checkpoint
@@ -398,3 +418,39 @@ def display(name: str, value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def extra_knobs(mapping: dict | None) -> tuple[Knob, ...]:
+    """A group's own knobs from a checked extra_knobs mapping: name -> side, type, default, range, unit, doc."""
+    out = []
+    for name, spec in (mapping or {}).items():
+        kind = spec["type"]
+        cast = int if kind == "int" else float
+        out.append(
+            _k(
+                name,
+                spec["side"],
+                kind,
+                cast(spec["default"]),
+                spec.get("doc")
+                or f"A group's own {'inference.py argument' if spec['side'] == INFERENCE else 'Param.cpp variable'}.",
+                unit=spec.get("unit", ""),
+                minimum=spec.get("minimum"),
+                maximum=spec.get("maximum"),
+            )
+        )
+    return tuple(out)
+
+
+def register_extra(extras: tuple[Knob, ...]) -> None:
+    """The catalogue for this config: the built-in knobs and these (those of a config read before leave it)."""
+    KNOBS.clear()
+    KNOBS.update(BUILT_IN)
+    KNOBS.update({k.name: k for k in extras})
+    for side, names in ((INFERENCE, INFERENCE_NAMES), (PARAM, PARAM_NAMES)):
+        names[:] = [*_BUILT_IN_SIDES[side], *(k.name for k in extras if k.side == side)]
+
+
+def extras() -> list[Knob]:
+    """The knobs of this config that are not built in (a group's own: extra_knobs)."""
+    return [k for name, k in KNOBS.items() if name not in BUILT_IN]

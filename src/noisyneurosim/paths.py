@@ -12,14 +12,18 @@ SOURCE = "resources/neurosim/{commit}"
 GIT_CACHE = "resources/neurosim/git"  # every git source's pinned commits, fetched once (versions.ensure_commit)
 CHECKOUT = SOURCE + "/checkout"
 ADAPTATIONS = SOURCE + "/adaptations.json"
+# a plain folder's content when the workflow first saw it: what its results before content ids were made with
+CONTENT_BASELINE = SOURCE + "/baseline.json"
 FETCH_LOG = SOURCE + "/fetch.log"
 # with the training adaptations too, where a study trains (training jobs, inference of trained checkpoints)
 TRAINING_CHECKOUT = SOURCE + "/training_checkout"
 TRAINING_ADAPTATIONS = SOURCE + "/training_adaptations.json"
 TRAINING_CHECKOUT_LOG = SOURCE + "/training_checkout.log"
-BASE_BUILD = SOURCE + "/base_build"
-BASE_BUILD_LOG = SOURCE + "/base_build.log"
-BASE_BUILD_JOB_LOG = SOURCE + "/base_build.job.log"
+# the unmodified core compiled once per copy, and once more per content of its C++ side where a plain folder's
+# or an overlay's content says more than the commit ("base_build-<hash>": versions.Content)
+BASE_BUILD = SOURCE + "/{base}"
+BASE_BUILD_LOG = SOURCE + "/{base}.log"
+BASE_BUILD_JOB_LOG = SOURCE + "/{base}.job.log"
 # a dataset staged (and NeuroSim's Python proven to read it) for this workflow folder; where the data
 # lives (datasets.root) is recorded inside, so moving it restages without touching any result
 STAGED = "resources/staged/{dataset}.txt"
@@ -122,8 +126,12 @@ SEARCH_WAVE_LOG = "results/logs/search/{study}/wave-{wave}.log"
 SEARCH_RESULTS_LOG = "results/logs/search/{study}/results.log"
 
 
-def source(commit: str) -> str:
-    return SOURCE.format(commit=commit)
+def base_build(commit: str, core: str = "") -> str:
+    """The base build a hardware setting relinks against: its copy's, for the content of its C++ side."""
+    import hashlib
+
+    suffix = f"-{hashlib.sha256(core.encode()).hexdigest()[:10]}" if core else ""
+    return BASE_BUILD.format(commit=commit, base=f"base_build{suffix}")
 
 
 def part_file(acc: str, part: int) -> str:

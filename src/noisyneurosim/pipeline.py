@@ -9,6 +9,7 @@ from pathlib import Path
 from . import config as cfg
 from . import paths
 from .files import atomic_write
+from .knobs import EXTRA_KEY
 from .plan import over_budget
 from .points import Point, Sweep
 from .precision import Split, job_seed
@@ -41,7 +42,13 @@ def load_sweep(config: dict, path: str, overrides: dict | None = None, schema: s
     over = over_budget(sweep)
     if over:
         raise cfg.ConfigError([f"{path}: {over}"])
-    if schema:
+    if schema and data.get(EXTRA_KEY):  # the schema of this config's catalogue: a group's knobs in it
+        import jsonschema
+
+        from .schema import build
+
+        jsonschema.validate(data, build())
+    elif schema:
         from snakemake.utils import validate
 
         validate(data, schema)
@@ -111,7 +118,14 @@ def build_records(sweep: Sweep) -> list[str]:
 def commits(sweep: Sweep) -> list[str]:
     """The commit of every NeuroSim version the sweep's points run on; the sweep's own always (it stages the
     datasets, trains, and runs what searches propose)."""
-    return sorted({sweep.commit, *(p.commit for p in sweep.points if p.commit)})
+    return sorted({sweep.settings.version.key, *(p.commit for p in sweep.points if p.commit)})
+
+
+def source_contents(sweep: Sweep) -> dict:
+    """Each fetched copy's content identity (versions.Content), by the copy's folder name."""
+    from .versions import content
+
+    return {v.key: content(v, Path.cwd()) for v in sweep.settings.versions().values()}
 
 
 def reproducibility_files(sweep: Sweep) -> list[str]:

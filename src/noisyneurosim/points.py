@@ -27,8 +27,9 @@ class Point:
     split: dict = field(default_factory=dict)  # how its inference run is split and stopped (precision.Split)
     train_id: str = ""  # the training run whose checkpoint it uses; "" for the shipped checkpoint
     version: str = ""  # the NeuroSim version it runs on (its label); "" for the sweep's own (neurosim:)
-    commit: str = ""  # that version's commit: its checkout, builds and estimates
-    inference_commit: str = ""  # the checkout its inference runs in (an earlier version's with the same Python side)
+    commit: str = ""  # that version's fetched copy (its commit, and where its overlay lives): builds, estimates
+    inference_commit: str = ""  # the copy its inference runs in (an earlier version's with the same Python side)
+    core: str = ""  # what its C++ side's content adds to its build's id ("" where the commit says it all)
 
     @classmethod
     def make(
@@ -41,20 +42,23 @@ class Point:
         split: Split | None = None,
         *,
         version: str = "",
-        core_commit: str | None = None,
+        source_key: str | None = None,
+        core_content: str = "",
     ) -> Point:
-        """run_identity["commit"] names the inference run (a version shares an earlier one's with the same
-        Python side, versions.inference_anchors); core_commit, the version's own, names its builds."""
-        core_commit = core_commit or run_identity["commit"]
+        """run_identity names the inference run: the commit (a version shares an earlier one's run where the
+        Python side is the same, versions.inference_anchors) and the content a commit does not say; its
+        "checkout" is where the run reads it. source_key (the version's copy) and core_content name builds."""
+        identity = dict(run_identity)
+        checkout = identity.pop("checkout", run_identity["commit"])
+        source_key = source_key or run_identity["commit"]
         args = {**{k: knobs[k] for k in INFERENCE_NAMES}, "seed": seed}
         split = split or Split()
-        identity = dict(run_identity)
         identity.pop("max_train_images", None)  # the training run's, part of its own identity
         if split.images_per_job:  # other jobs evaluate other images: another run (the target is not)
             identity["images_per_job"] = split.images_per_job
         train_id = ""
         if trained(knobs):  # a trained checkpoint: which run, and which of its checkpoints
-            train_id = stable_hash("t", {"args": training_arguments(knobs), **run_identity})
+            train_id = stable_hash("t", {"args": training_arguments(knobs), **identity_of_training(run_identity)})
             identity["checkpoint"] = {"training": train_id, "choice": knobs["train.checkpoint"]}
         return cls(
             study=study,
@@ -64,12 +68,20 @@ class Point:
             knobs=knobs,
             swept=tuple(swept),
             acc_id=stable_hash("a", {"args": args, **identity}),
-            hw_id=stable_hash("h", {"param": {k: knobs[k] for k in PARAM_NAMES}, "commit": core_commit}),
+            hw_id=stable_hash(
+                "h",
+                {
+                    "param": {k: knobs[k] for k in PARAM_NAMES},
+                    "commit": source_key,
+                    **({"core": core_content} if core_content else {}),
+                },
+            ),
             split=dict(vars(split)),
             train_id=train_id,
             version=version,
-            commit=core_commit,
-            inference_commit=run_identity["commit"],
+            commit=source_key,
+            inference_commit=checkout,
+            core=core_content,
         )
 
     @property
@@ -99,6 +111,7 @@ class Point:
             "version": self.version,
             "commit": self.commit,
             "inference_commit": self.inference_commit,
+            "core": self.core,
         }
 
     @classmethod
@@ -151,6 +164,11 @@ class Sweep:
         for p in self.points:
             pairs.setdefault(p.knobs["model"], (p.acc_id, p.hw_id))
         return pairs
+
+
+def identity_of_training(run_identity: dict) -> dict:
+    """What decides a training run besides its arguments: the run identity but where inference reads it."""
+    return {k: v for k, v in run_identity.items() if k != "checkout"}
 
 
 def training_arguments(knobs: dict) -> dict:

@@ -196,6 +196,15 @@ _CATALOGUE = (
         pattern=LABEL,
         must="a name of letters, digits and _ . - (at most 64, starting with a letter or digit)",
     ),
+    Setting(
+        "neurosim.overlay",
+        "text",
+        None,
+        "a folder of a group's own NeuroSim files, laid out like NeuroSim's tree, put over the fetched copy",
+        nullable=True,
+        pattern=SAFE_PATH,
+        must="a folder path (no control characters)",
+    ),
     Setting("neurosim.correct_network", "bool", True, "correct known-wrong network files from the layer traces"),
     Setting("neurosim.check_reproducible", "bool", True, "run each model's first estimate twice and compare"),
     Setting(
@@ -304,6 +313,7 @@ class Settings:
     commit: str = default("neurosim.commit")  # the pinned commit, or "local" for an unversioned folder
     path: str | None = default("neurosim.path")
     branch: str | None = default("neurosim.branch")
+    overlay: str | None = default("neurosim.overlay")
     label: str = "neurosim"  # the version's name (neurosim.label, or derived from the source)
     # other NeuroSim versions a study may also run on (neurosim_versions), by label
     other_versions: tuple = ()
@@ -329,7 +339,7 @@ class Settings:
         """The sweep's own NeuroSim version (versions.Version)."""
         from .versions import Version
 
-        return Version(self.label, self.commit, self.repo, self.path, self.branch)
+        return Version(self.label, self.commit, self.repo, self.path, self.branch, self.overlay)
 
     def versions(self) -> dict:
         """Every version a study may name, by label: the sweep's own first."""
@@ -360,6 +370,7 @@ class Settings:
                 repo=source.get("repo"),
                 path=source.get("path"),
                 branch=source.get("branch"),
+                overlay=source.get("overlay"),
                 label=source.get("label")
                 or default_label(source.get("repo"), source.get("path"), source.get("branch"), commit),
             )

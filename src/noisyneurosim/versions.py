@@ -31,18 +31,29 @@ LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 PYTHON_SIDE = "Inference_pytorch"
 CORE_FOLDER = "Inference_pytorch/NeuroSIM/"
 # the keys of a version under neurosim_versions: the source keys of neurosim
-VERSION_SOURCE_KEYS = ("repo", "branch", "commit", "path")
+VERSION_SOURCE_KEYS = ("repo", "branch", "commit", "path", "overlay")
 
 
 @dataclass(frozen=True)
 class Version:
-    """One NeuroSim source: a repository or a folder, pinned to a commit ("local": an unversioned folder)."""
+    """One NeuroSim source: a repository or a folder, pinned to a commit ("local": an unversioned folder), with
+    a group's own files laid over it (overlay: a folder laid out like NeuroSim's tree)."""
 
     label: str
     commit: str
     repo: str | None = None
     path: str | None = None
     branch: str | None = None
+    overlay: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The name of its fetched copy's folder (resources/neurosim/<key>): the commit, and with an overlay
+        where the overlay lives (its content may change; the folder stays, refreshed by the fetch)."""
+        if not self.overlay:
+            return self.commit
+        where = str(Path(self.overlay).expanduser().resolve())
+        return f"{self.commit}-o{hashlib.sha256(where.encode()).hexdigest()[:10]}"
 
     @property
     def source(self) -> str:
@@ -77,21 +88,86 @@ def _digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()[:16]
 
 
+def is_core_side(name: str) -> bool:
+    """A file a build or an estimate reads: the C++ core's sources, makefile and network files."""
+    return name.startswith(CORE_FOLDER) and name.rsplit("/", 1)[-1] != "main" and not name.endswith((".o", ".depend"))
+
+
+def folder_files(folder: Path, wanted) -> dict[str, bytes]:
+    names = [p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file()]
+    return {n: (Path(folder) / n).read_bytes() for n in names if wanted(n)}
+
+
 def python_fingerprint(version: Version, base: Path) -> str:
-    """The hash of the files an inference reads in this version (fetching a git source's commit first)."""
+    """The hash of the files an inference reads in this version, its overlay laid over (fetching a git
+    source's commit first)."""
     if not version.is_git():
-        folder = Path(base, version.path).expanduser()
-        names = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
-        return _digest({n: (folder / n).read_bytes() for n in names if is_python_side(n)})
-    cache = Path(base, paths.GIT_CACHE)
-    commit = ensure_commit(cache, version.source, version.commit, version.branch)
-    listing = _git("ls-tree", "-r", "-z", commit, cwd=cache).split("\0")
-    blobs = {}
-    for entry in filter(None, listing):
-        meta, name = entry.split("\t", 1)
-        if meta.split()[1] == "blob" and is_python_side(name):
-            blobs[name] = meta.split()[2]
-    return _digest({name: _git_bytes("cat-file", "blob", blob, cwd=cache) for name, blob in blobs.items()})
+        files = folder_files(Path(base, version.path).expanduser(), is_python_side)
+    else:
+        cache = Path(base, paths.GIT_CACHE)
+        commit = ensure_commit(cache, version.source, version.commit, version.branch)
+        listing = _git("ls-tree", "-r", "-z", commit, cwd=cache).split("\0")
+        blobs = {}
+        for entry in filter(None, listing):
+            meta, name = entry.split("\t", 1)
+            if meta.split()[1] == "blob" and is_python_side(name):
+                blobs[name] = meta.split()[2]
+        files = {name: _git_bytes("cat-file", "blob", blob, cwd=cache) for name, blob in blobs.items()}
+    if version.overlay:
+        files.update(folder_files(Path(base, version.overlay).expanduser(), is_python_side))
+    return _digest(files)
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a version's content adds to the ids of its jobs, beyond its commit.
+
+    A commit of a git repository is its content; a plain folder's commit is a label, and an overlay changes
+    what runs. So a plain folder's Python side (inference, training) and C++ side (builds) are hashed, and
+    their hashes join the ids where they differ from the content the folder had when the workflow first saw
+    it (its baseline, resources/neurosim/<commit>/baseline.json): results made before content was hashed keep
+    their ids, and a changed file reruns exactly what it decides. An overlay's files join the ids of their
+    side. `fetch` changes whenever any of it does (the fetch job then refreshes the copy)."""
+
+    python: str = ""
+    core: str = ""
+    fetch: str = ""
+
+
+def content(version: Version, base: Path) -> Content:
+    """The version's content identity (recording a plain folder's baseline the first time it is seen)."""
+    python = core = ""
+    fetch = version.commit
+    if not version.is_git():
+        files = folder_files(Path(base, version.path).expanduser(), lambda n: is_python_side(n) or is_core_side(n))
+        now = {
+            "python": _digest({n: c for n, c in files.items() if is_python_side(n)}),
+            "core": _digest({n: c for n, c in files.items() if is_core_side(n)}),
+        }
+        baseline = _baseline(Path(base, paths.CONTENT_BASELINE.format(commit=version.commit)), now)
+        python = now["python"] if now["python"] != baseline.get("python") else ""
+        core = now["core"] if now["core"] != baseline.get("core") else ""
+        fetch += f" content {now['python']} {now['core']}"
+    if version.overlay:
+        laid = folder_files(Path(base, version.overlay).expanduser(), lambda n: True)
+        ours = {n: c for n, c in laid.items() if is_python_side(n)}, {n: c for n, c in laid.items() if is_core_side(n)}
+        python = " ".join(filter(None, [python, ours[0] and "overlay " + _digest(ours[0])]))
+        core = " ".join(filter(None, [core, ours[1] and "overlay " + _digest(ours[1])]))
+        fetch += f" overlay {_digest(laid)}"
+    return Content(python=python, core=core, fetch=fetch)
+
+
+def _baseline(path: Path, now: dict) -> dict:
+    from .files import atomic_write, read_json
+
+    recorded = read_json(path)
+    if isinstance(recorded, dict):
+        return recorded
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, json.dumps(now, indent=1) + "\n")
+    return now
 
 
 def ensure_commit(cache: Path, source: str, commit: str | None, branch: str | None, log=None) -> str:
@@ -171,14 +247,19 @@ def _git_bytes(*args, cwd) -> bytes:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True).stdout
 
 
-def inference_anchors(versions: list[Version], base: Path) -> dict[str, str]:
-    """For each version, the commit that names its inference runs: that of the first version (in this
-    order) whose Python side is the same. Only versions that are compared are hashed (and fetched)."""
+def inference_anchors(versions: list[Version], base: Path) -> dict[str, Version]:
+    """For each version, the version whose inference runs it uses: the first (in this order) whose Python
+    side is the same. Only versions that are compared are hashed (and fetched)."""
     if len(versions) < 2:
-        return {v.label: v.commit for v in versions}
-    seen: dict[str, str] = {}
-    anchors = {}
-    for version in versions:
-        fingerprint = python_fingerprint(version, base)
-        anchors[version.label] = seen.setdefault(fingerprint, version.commit)
-    return anchors
+        return {v.label: v for v in versions}
+    seen: dict[str, Version] = {}
+    return {v.label: seen.setdefault(python_fingerprint(v, base), v) for v in versions}
+
+
+def readable_file(version: Version, name: str, base: Path) -> str | None:
+    """A file of this version as it will run (the overlay's where it has one), where it can be read now
+    (an overlay, a plain folder); None for a git source's file not fetched yet."""
+    for folder in (version.overlay, None if version.is_git() else version.path):
+        if folder and Path(base, folder, name).expanduser().is_file():
+            return Path(base, folder, name).expanduser().read_text(errors="replace")
+    return None

@@ -53,12 +53,16 @@ GPU_FINGERPRINTS = {
     "run_inference_part": ADAPTATIONS_FINGERPRINT,
     "train_job": TRAINING_ADAPTATIONS_FINGERPRINT,
 }
-# every version's fetched and adapted copy that the sweep's points use (one per commit)
+# the sweep's own NeuroSim copy (resources/neurosim/<it>): its commit, and where its overlay lives
+MAIN_COPY = SETTINGS.version.key
+# every version's fetched and adapted copy that the sweep's points use (one per commit and overlay)
 COMMITS = pipeline.commits(SWEEP)
+SOURCE_CONTENTS = pipeline.source_contents(SWEEP)
 
 
 wildcard_constraints:
-    commit="[0-9a-f]{40}|local",
+    commit="([0-9a-f]{40}|local)(-o[0-9a-f]{10})?",
+    base="base_build(-[0-9a-f]{10})?",
     acc="a[0-9a-f]{10}",
     hw="h[0-9a-f]{10}",
     dataset="cifar10|cifar100|imagenet",
@@ -108,14 +112,15 @@ def slurm_preflight(wildcards):
 
 
 def staged_dataset_of(point):
-    return paths.STAGED.format(dataset=point.knobs["dataset"])
+    # ancient: staged again (a moved folder, a refreshed copy) it is the same data; no GPU job reruns for it
+    return ancient(paths.STAGED.format(dataset=point.knobs["dataset"]))
 
 
 def training_job_inputs(wildcards):
     """The checkout and dataset, and the run's previous job: each job resumes where it stopped."""
     point = TRAINING[wildcards.train]
     inputs = {
-        "checkout": rules.adapt_for_training.output.checkout,
+        "checkout": ancient(rules.adapt_for_training.output.checkout),
         "dataset": staged_dataset_of(point),
     }
     previous = training.previous_stop(
@@ -144,7 +149,8 @@ def last_training_job(wildcards):
 def inference_inputs(wildcards):
     """The checkout and dataset; for a trained checkpoint, the view of the checkout that has it."""
     point = ACCURACY[wildcards.acc]
-    checkout = paths.CHECKOUT.format(commit=point.inference_commit or SETTINGS.commit)
+    # ancient: a copy refreshed for a change elsewhere reruns no GPU job (the run's id says what decides it)
+    checkout = ancient(paths.CHECKOUT.format(commit=point.inference_commit or MAIN_COPY))
     if point.train_id:
         checkout = paths.TRAINED_CHECKOUT.format(
             train=point.train_id, choice=point.knobs["train.checkpoint"]
@@ -223,15 +229,26 @@ def param_values(wildcards):
 
 def commit_of_hardware(wildcards):
     """The version a build is of: its commit (a point recorded before versions: the sweep's own)."""
-    return HARDWARE[wildcards.hw].commit or SETTINGS.commit
+    return HARDWARE[wildcards.hw].commit or MAIN_COPY
 
 
 def base_build_of(wildcards):
-    return paths.BASE_BUILD.format(commit=commit_of_hardware(wildcards))
+    return paths.base_build(commit_of_hardware(wildcards), HARDWARE[wildcards.hw].core)
 
 
 def checkout_of_hardware(wildcards):
-    return paths.CHECKOUT.format(commit=commit_of_hardware(wildcards))
+    # ancient: a copy refreshed for a change on the Python side changes no estimate (the ids say what does)
+    return ancient(paths.CHECKOUT.format(commit=commit_of_hardware(wildcards)))
+
+
+def checkout_of_base(wildcards):
+    # ancient: which base build a content needs is in its path (paths.base_build)
+    return ancient(paths.CHECKOUT.format(commit=wildcards.commit))
+
+
+def fetch_identity(wildcards):
+    """What decides a fetched copy: the commit, and a plain folder's or an overlay's content."""
+    return SOURCE_CONTENTS[wildcards.commit].fetch
 
 
 def adaptation_records(wildcards):

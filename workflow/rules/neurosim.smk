@@ -22,7 +22,7 @@ rule fetch_neurosim:
     conda:
         "../envs/workflow.yaml"
     params:
-        commit="{commit}",
+        commit=fetch_identity,
         adaptations=ADAPTATIONS_FINGERPRINT,
     script:
         "../scripts/fetch_neurosim.py"
@@ -33,7 +33,7 @@ rule stage_dataset:
     # and proves that NeuroSim's Python reads it. Where the data lives and the interpreter are read from
     # the config: moving them reruns nothing; a run with GPU work stages again first (onstart).
     input:
-        checkout=paths.CHECKOUT.format(commit=SETTINGS.commit),
+        checkout=paths.CHECKOUT.format(commit=MAIN_COPY),
     output:
         flag=paths.STAGED,
     log:
@@ -54,7 +54,7 @@ rule stage_dataset:
 rule build_base:
     # The unmodified core, compiled once; every hardware setting relinks against its objects.
     input:
-        checkout=paths.CHECKOUT,
+        checkout=checkout_of_base,
     output:
         base=directory(paths.BASE_BUILD),
     log:

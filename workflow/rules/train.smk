@@ -12,17 +12,17 @@ localrules:
 rule adapt_for_training:
     # A copy of the adapted checkout with the training adaptations: the shipped-checkpoint chain never sees them.
     input:
-        checkout=paths.CHECKOUT.format(commit=SETTINGS.commit),
-        adaptations=paths.ADAPTATIONS.format(commit=SETTINGS.commit),
+        checkout=paths.CHECKOUT.format(commit=MAIN_COPY),
+        adaptations=paths.ADAPTATIONS.format(commit=MAIN_COPY),
     output:
-        checkout=directory(paths.TRAINING_CHECKOUT.format(commit=SETTINGS.commit)),
+        checkout=directory(paths.TRAINING_CHECKOUT.format(commit=MAIN_COPY)),
         adaptations=report(
-            paths.TRAINING_ADAPTATIONS.format(commit=SETTINGS.commit),
+            paths.TRAINING_ADAPTATIONS.format(commit=MAIN_COPY),
             caption="../report/adaptations.rst",
             category="4. Provenance",
         ),
     log:
-        job=paths.TRAINING_CHECKOUT_LOG.format(commit=SETTINGS.commit),
+        job=paths.TRAINING_CHECKOUT_LOG.format(commit=MAIN_COPY),
     conda:
         "../envs/workflow.yaml"
     script:

@@ -32,4 +32,8 @@ def setup(snakemake):
         console.write(f"{kind.__name__}: {value}\n(traceback in {snakemake.log.job})\n")
 
     sys.excepthook = report
+    # a group's own knobs (extra_knobs) join the catalogue, as they did where Snakemake read the config
+    from noisyneurosim.knobs import EXTRA_KEY, extra_knobs, register_extra
+
+    register_extra(extra_knobs(snakemake.config.get(EXTRA_KEY)))
     return logging.getLogger("noisyneurosim")
