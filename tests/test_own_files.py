@@ -120,6 +120,18 @@ def test_an_overlay_and_its_own_knob_are_swept_with_provenance(standin, tmp_path
     assert "+parser.add_argument('--noise_scale'" in laid[0]["diff"] and len(laid[0]["sha256"]) == 64
     recorded = (wf.workdir / "results/config.yaml").read_text()
     assert f"Inference_pytorch/inference.py sha256 {laid[0]['sha256']}" in recorded
+    # the institute's Param.cpp joins the overlay: builds and estimates again, no inference
+    param = overlay / "Inference_pytorch/NeuroSIM/Param.cpp"
+    param.parent.mkdir(parents=True)
+    param.write_text((STANDIN / "Inference_pytorch/NeuroSIM/Param.cpp").read_text().replace("10e-9;", "20e-9;", 1))
+    proc = wf.run()
+    assert jobs(proc) == {"run_inference": 0, "build_base": 1, "build_hardware": 1, "run_estimate": 2}
+    again = wf.runs().sort_values("noise_scale")
+    assert list(again["accuracy"]) == list(runs["accuracy"]) and list(again["readPulseWidth"]) == [20e-9] * 2
+    laid = {e["file"]: e for e in json.loads(fetched.read_text())["overlay"]}
+    assert laid["Inference_pytorch/NeuroSIM/Param.cpp"]["param_values_from_overlay"] == {
+        "readPulseWidth": ["10e-9", "20e-9"]
+    }
     # a search over the group's knob runs like one over a built-in knob
     config["studies"] = {
         "look": {

@@ -161,7 +161,8 @@ def refuse_redo(pending: list[Pending], fingerprints: dict[str, str], allow: boo
     listing.write_text("".join(f"{job.outputs[0]}\n" for job in not_deciding))
     raise WorkflowError(
         f"NoisyNeuroSIM: this run would redo {len(not_deciding)} finished GPU job(s), though nothing that decides "
-        f"their results changed (knobs, test images, NeuroSim commit, adaptations, checkpoint):\n{shown}{more}\n"
+        "their results changed (knobs, test images, NeuroSim commit and the content of a plain folder or overlay, "
+        f"adaptations, checkpoint):\n{shown}{more}\n"
         "Nothing was started. To keep their results (Snakemake then forgets what it recorded of them):\n"
         f"  snakemake --cleanup-metadata $(cat {REDO_LIST})\n"
         f"To redo them anyway (for traces freed with {FREE_TRACES}, that is the only way):\n"
