@@ -58,7 +58,7 @@ class Point:
             identity["images_per_job"] = split.images_per_job
         train_id = ""
         if trained(knobs):  # a trained checkpoint: which run, and which of its checkpoints
-            train_id = stable_hash("t", {"args": training_arguments(knobs), **identity_of_training(run_identity)})
+            train_id = stable_hash("t", {"args": training_arguments(knobs), **deciding_identity(run_identity)})
             identity["checkpoint"] = {"training": train_id, "choice": knobs["train.checkpoint"]}
         return cls(
             study=study,
@@ -166,8 +166,8 @@ class Sweep:
         return pairs
 
 
-def identity_of_training(run_identity: dict) -> dict:
-    """What decides a training run besides its arguments: the run identity but where inference reads it."""
+def deciding_identity(run_identity: dict) -> dict:
+    """What decides a run besides its arguments: the run identity without the copy its inference reads."""
     return {k: v for k, v in run_identity.items() if k != "checkout"}
 
 

@@ -17,7 +17,7 @@ from .aggregate import point_row
 from .cluster import GPU_HOUR_IN_CORE_HOURS
 from .config import SearchStudy
 from .files import read_json, write_json
-from .points import Point, Sweep, test_images
+from .points import Point, Sweep, deciding_identity, test_images
 from .precision import expected_images
 from .search import Costs, Trial, Wave, propose, spent
 
@@ -484,7 +484,7 @@ def spec_record(study: SearchStudy) -> str:
             "decouple": list(context.decouple),
             "seeds": list(context.seeds),
             "split": vars(context.split),
-            "run_identity": context.run_identity,
+            "run_identity": deciding_identity(context.run_identity),
         },
         sort_keys=True,
         default=str,
