@@ -71,7 +71,7 @@ def test_the_conda_environment_pins_what_pyproject_pins():
     env = yaml.safe_load((PROJECT / "workflow/envs/workflow.yaml").read_text())["dependencies"]
     conda = dict(re.split(r"\s*=\s*", d.strip(), maxsplit=1) for d in env if isinstance(d, str) and "=" in d)
     conda["matplotlib"] = conda.pop("matplotlib-base")  # conda-forge's name for the same package
-    for name in ("pandas", "seaborn", "matplotlib", "pyyaml", "optuna"):
+    for name in ("pandas", "seaborn", "matplotlib", "pyyaml", "optuna", "pygments"):
         assert conda[name] == pins[name], name
 
 
