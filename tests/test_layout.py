@@ -111,3 +111,36 @@ def test_code_that_runs_under_neurosims_python_is_linted_for_it():
     targets = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["ruff"]["per-file-target-version"]
     assert sorted(f for f in files if targets.get(f) != "py310") == []
     assert "src/noisyneurosim/neurosim.py" in files  # the search found the imports
+
+
+def test_each_slurm_profiles_partition_config_holds_the_partitions_and_gpus_it_asks_for():
+    """slurm-partition-config (plugin 2.x) as the plugin reads it: every partition and GPU model the profile
+    names, so that a job naming no partition is placed on one where the profile's own jobs run."""
+    import yaml
+    from snakemake_executor_plugin_slurm.partitions import read_partition_file
+
+    for name in ("slurm", "slurm-c23g"):
+        folder = PROJECT / "profiles" / name
+        profile = yaml.safe_load((folder / "config.yaml").read_text())
+        partitions = {p.name: p.limits for p in read_partition_file(folder / profile["slurm-partition-config"])}
+        asked = [profile["default-resources"], *profile["set-resources"].values()]
+        assert {r["slurm_partition"] for r in asked if "slurm_partition" in r} == set(partitions), name
+        for request in asked:
+            if request.get("gpu"):
+                limits = partitions[request["slurm_partition"]]
+                assert request["gpu_model"] in limits.available_gpu_models and limits.max_gpu >= request["gpu"], name
+            elif "slurm_partition" in request:
+                assert partitions[request["slurm_partition"]].max_gpu == 0, name
+
+
+def test_the_catalog_finds_the_workflow_its_test_data_licence_and_usage():
+    """What the Snakemake workflow catalog and snakedeploy look for (README: use it as a module)."""
+    import yaml
+
+    assert "include:" in (PROJECT / "Snakefile").read_text() and (PROJECT / "workflow/Snakefile").is_file()
+    assert (PROJECT / "LICENSE").read_text().startswith("MIT License")
+    usage = yaml.safe_load((PROJECT / ".snakemake-workflow-catalog.yml").read_text())["usage"]
+    assert usage["report"] is True and usage["software-stack-deployment"]["conda"] is True
+    # .test/: `snakemake -s workflow/Snakefile -d .test` reads its config/sweep.yaml, which runs the stand-in
+    test_config = yaml.safe_load((PROJECT / ".test/config/sweep.yaml").read_text())
+    assert (PROJECT / ".test" / test_config["neurosim"]["path"]).resolve() == PROJECT / "tests/standin/neurosim"

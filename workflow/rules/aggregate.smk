@@ -76,6 +76,6 @@ rule report_outcome:
         "echo 'the final line follows from onsuccess' > {log.job}"
 
 
+# A sweep with failed or missing points must not look like a clean success (common.smk: after_success).
 onsuccess:
-    # A sweep with failed or missing points must not look like a clean success.
-    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
+    after_success()

@@ -39,7 +39,7 @@ TRAINING = search_run.Lookup(
 )
 SEARCHES = sorted(SWEEP.searches)
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
-NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
+NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, str(WORKFLOW_DIR.parent))
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
 # this invocation: rule report_outcome runs once in every run, also one with nothing else to do
 RUN_ID = pipeline.run_id()
@@ -280,3 +280,37 @@ def search_result_inputs(wildcards):
 
 def search_targets(wildcards):
     return [paths.SEARCH_SUMMARY.format(study=s) for s in SEARCHES]
+
+
+# Before any job starts: finished GPU work is never redone for a reason that decides nothing
+# (README: what reruns a job). Snakemake waits in silence for a job Slurm will never start; say so
+# while the run waits: first when the plugin first looks (init-seconds-before-status-checks), then
+# every minute.
+def before_any_job(log=None):
+    if workflow.is_main_process:
+        PENDING = snakemake_api.pending_jobs(workflow)
+        for line in reruns.refuse_redo(
+            PENDING, GPU_FINGERPRINTS, allow=SETTINGS.allow_gpu_redo
+        ):
+            print(line, file=sys.stderr)
+        reruns.stage_before_gpu(
+            PENDING,
+            SWEEP,
+            rules.fetch_neurosim.output.checkout,
+            workflow.deployment_settings.deployment_method,
+        )
+    if workflow.is_main_process and PREFLIGHT.get("on_slurm"):
+        cluster.watch_pending(
+            ".",
+            first_check_s=getattr(
+                workflow.executor_settings,
+                "init_seconds_before_status_checks",
+                None,
+            ),
+        )
+
+
+# A sweep with failed or missing points must not look like a clean success: the final line, and a non-zero
+# exit code while points are failed or missing.
+def after_success(log=None):
+    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
