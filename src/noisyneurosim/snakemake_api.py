@@ -44,9 +44,11 @@ def local_rules(workflow) -> set[str]:
     return set(workflow._localrules)
 
 
-def hooks_of_a_module(workflow, onstart, onsuccess) -> None:
-    """Snakemake calls the onstart and onsuccess of the main Snakefile only; when this workflow is a module
-    of another Snakefile (as snakedeploy deploys it), its own become the run's (each called with the log)."""
+def hooks_of_a_module(workflow, onstart, onsuccess, onerror) -> None:
+    """Snakemake calls the onstart, onsuccess and onerror of the main Snakefile only; when this workflow is a
+    module of another Snakefile (as snakedeploy deploys it), its own become the run's (each called with the
+    log)."""
     if not workflow.modifier.is_main_snakefile():
         workflow._onstart = onstart
         workflow._onsuccess = onsuccess
+        workflow._onerror = onerror

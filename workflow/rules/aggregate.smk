@@ -79,3 +79,8 @@ rule report_outcome:
 # A sweep with failed or missing points must not look like a clean success (common.smk: after_success).
 onsuccess:
     after_success()
+
+
+# A run that stopped on a failed fetch of NeuroSim says so last (common.smk: after_error; registered as it is,
+# not in an onerror: block, so that its message is printed without a traceback).
+workflow.onerror(after_error)

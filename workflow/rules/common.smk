@@ -314,3 +314,10 @@ def before_any_job(log=None):
 # exit code while points are failed or missing.
 def after_success(log=None):
     pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
+
+
+# A run stopped because NeuroSim could not be fetched ends with that cause, and the stand-in to try instead.
+after_error = pipeline.on_fetch_failure(
+    paths.FETCH_LOG.format(commit=SETTINGS.commit),
+    paths.CHECKOUT.format(commit=SETTINGS.commit),
+)
