@@ -197,6 +197,7 @@ def test_small_things_say_what_is_wrong(tmp_path):
     (fake / "squeue").chmod(0o755)
     from noisyneurosim.slurm import status_lines
 
+    (tmp_path / "results/logs/slurm").mkdir(parents=True)  # a folder whose runs used a Slurm profile
     old = os.environ["PATH"]
     os.environ["PATH"] = f"{fake}:{old}"
     try:
