@@ -126,11 +126,12 @@ def plot_targets(kinds: dict[str, list[str]]) -> list[str]:
     return [paths.PLOTS.format(study=study) for study in kinds]
 
 
-def run_id() -> str:
-    import os
-    import time
-
-    return f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+def fresh_outcome_mark(mark: str | Path = paths.OUTCOME_MARK) -> None:
+    """Remove the mark rule report_outcome left in the last run, so that it runs again and onsuccess says how
+    the sweep stands also when nothing else is to do; with it the marks of earlier versions (one per run)."""
+    mark = Path(mark)
+    for old in [mark, *mark.parent.glob(f"{mark.name}-*")]:
+        old.unlink(missing_ok=True)
 
 
 def points_text(sweep: Sweep) -> str:

@@ -44,6 +44,12 @@ def local_rules(workflow) -> set[str]:
     return set(workflow._localrules)
 
 
+def executes_jobs(workflow) -> bool:
+    """Whether this invocation runs jobs (not a dry run, --report, --lint or --rulegraph); known only once the
+    DAG is built, in input functions (the executor is set after the Snakefile is read)."""
+    return workflow.executor_plugin is not None and not workflow.dryrun
+
+
 def hooks_of_a_module(workflow, onstart, onsuccess, onerror) -> None:
     """Snakemake calls the onstart, onsuccess and onerror of the main Snakefile only; when this workflow is a
     module of another Snakefile (as snakedeploy deploys it), its own become the run's (each called with the

@@ -60,13 +60,14 @@ rule collect_results:
         "../scripts/collect_results.py"
 
 
-# Every run ends here, also one with nothing else to do: onsuccess then says how the sweep stands and
-# exits non-zero while points are failed or missing. Its mark lies in Snakemake's own folder.
+# Every run that executes jobs ends here, also one with nothing else to do: onsuccess then says how the sweep
+# stands and exits non-zero while points are failed or missing. Its one mark lies in Snakemake's own folder,
+# removed before each such run (common.smk: outcome_mark); a dry run finds it and has nothing to do.
 rule report_outcome:
     input:
         runs=paths.RUNS,
     output:
-        mark=temp(touch(paths.OUTCOME_MARK.format(run=RUN_ID))),
+        mark=touch(paths.OUTCOME_MARK),
     log:
         job=paths.OUTCOME_LOG,
     localrule: True

@@ -41,8 +41,6 @@ SEARCHES = sorted(SWEEP.searches)
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
 NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, str(WORKFLOW_DIR.parent))
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
-# this invocation: rule report_outcome runs once in every run, also one with nothing else to do
-RUN_ID = pipeline.run_id()
 # the figures each study's axes call for
 PLOT_KINDS_OF = pipeline.plot_kinds(SWEEP)
 PLOTS = pipeline.plot_targets(PLOT_KINDS_OF)
@@ -103,6 +101,20 @@ def slurm_preflight(wildcards):
             plan.rule_seconds(SWEEP),
         )
     return []
+
+
+# Rule report_outcome runs in every run that executes jobs, also one with nothing else to do: the mark it left in
+# the run before is removed first (onsuccess then says how the sweep stands). A dry run leaves the mark, so that
+# a finished sweep's dry run says "Nothing to be done".
+OUTCOME = {}  # "fresh": the mark was removed in this run
+
+
+def outcome_mark(wildcards):
+    if workflow.is_main_process and "fresh" not in OUTCOME:
+        if snakemake_api.executes_jobs(workflow):
+            pipeline.fresh_outcome_mark(paths.OUTCOME_MARK)
+            OUTCOME["fresh"] = True
+    return paths.OUTCOME_MARK
 
 
 def staged_dataset_of(point):
