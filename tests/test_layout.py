@@ -144,3 +144,16 @@ def test_the_catalog_finds_the_workflow_its_test_data_licence_and_usage():
     # .test/: `snakemake -s workflow/Snakefile -d .test` reads its config/sweep.yaml, which runs the stand-in
     test_config = yaml.safe_load((PROJECT / ".test/config/sweep.yaml").read_text())
     assert (PROJECT / ".test" / test_config["neurosim"]["path"]).resolve() == PROJECT / "tests/standin/neurosim"
+
+
+def test_one_machine_installs_no_slurm_plugin_and_the_cluster_the_tested_one():
+    """Snakemake imports every installed executor plugin at start; the Slurm plugin then asks `scontrol show config`,
+    about 9 s where no controller answers: `pip install -e .` (one machine) leaves it out, `.[slurm]` brings it."""
+    import tomllib
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    plugin = [d for d in project["optional-dependencies"]["slurm"] if d.startswith("snakemake-executor-plugin-slurm")]
+    assert not [d for d in project["dependencies"] if d.startswith("snakemake-executor-plugin-slurm")]
+    assert len(plugin) == 1 and plugin[0] in project["optional-dependencies"]["test"]  # the version CI tests
+    for profile in ("slurm", "slurm-c23g"):
+        assert "pip install -e '.[slurm]'" in (PROJECT / "profiles" / profile / "config.yaml").read_text()
