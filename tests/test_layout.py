@@ -157,3 +157,13 @@ def test_one_machine_installs_no_slurm_plugin_and_the_cluster_the_tested_one():
     assert len(plugin) == 1 and plugin[0] in project["optional-dependencies"]["test"]  # the version CI tests
     for profile in ("slurm", "slurm-c23g"):
         assert "pip install -e '.[slurm]'" in (PROJECT / "profiles" / profile / "config.yaml").read_text()
+
+
+def test_the_snakefile_asks_for_the_snakemake_pyproject_promises():
+    """min_version in workflow/Snakefile is the floor of pyproject's snakemake range (the lowest CI runs)."""
+    import re
+    import tomllib
+
+    deps = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
+    floor = next(re.search(r"snakemake>=([0-9.]+)", d).group(1) for d in deps if d.startswith("snakemake>="))
+    assert f'min_version("{floor}")' in (PROJECT / "workflow/Snakefile").read_text()
