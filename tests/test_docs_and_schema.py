@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import matplotlib.image
 import pytest
 import yaml
 from conftest import PROJECT
@@ -56,6 +57,10 @@ def test_the_stand_in_config_draws_a_whole_report(tmp_path):
     assert "all 24 points complete" in proc.stderr
     proc = run_snakemake(tmp_path, "--report", str(tmp_path / "report.html"), configfile=path)
     assert proc.returncode == 0 and (tmp_path / "report.html").stat().st_size > 100_000
+    # the README's figure is this run's, as today's code draws it
+    drawn = tmp_path / "results/plots/standin/accuracy/accuracy_vs_vari.png"
+    shown, now = (matplotlib.image.imread(p) for p in (PROJECT / "docs/example_accuracy_vs_vari.png", drawn))
+    assert shown.shape == now.shape and abs(shown - now).max() < 0.05, f"redraw the README's figure: cp {drawn} docs/"
 
 
 def test_default_study_is_the_promised_first_noise_study():
@@ -98,3 +103,14 @@ def test_the_commented_training_study_in_sweep_yaml_runs_when_uncommented():
     sweep = check(config, source="sweep.yaml (uncommented)")
     trained = [p for p in sweep.points if p.study == "trained_precision"]
     assert len(trained) == 6 and len({p.train_id for p in trained}) == 3  # one training run per word length
+
+
+def test_the_readme_names_every_reason_a_test_skips():
+    """The README's first screen says what skips on a plain machine and why, in the words pytest prints (-ra)."""
+    first_screen = " ".join((PROJECT / "README.md").read_text().split("![", 1)[0].split())
+    reasons = set()
+    for path in (PROJECT / "tests").glob("*.py"):
+        for message in re.findall(r'pytest\.skip\(f?"([^"]+)"', path.read_text()):
+            reasons.add(re.split(r" \(|\{", message)[0].strip())  # without the way out and the filled-in names
+    assert len(reasons) >= 5  # the search found the skips
+    assert sorted(r for r in reasons if r not in first_screen) == []

@@ -71,7 +71,7 @@ def test_the_conda_environment_pins_what_pyproject_pins():
     env = yaml.safe_load((PROJECT / "workflow/envs/workflow.yaml").read_text())["dependencies"]
     conda = dict(re.split(r"\s*=\s*", d.strip(), maxsplit=1) for d in env if isinstance(d, str) and "=" in d)
     conda["matplotlib"] = conda.pop("matplotlib-base")  # conda-forge's name for the same package
-    for name in ("pandas", "seaborn", "matplotlib", "pyyaml", "optuna"):
+    for name in ("pandas", "seaborn", "matplotlib", "pyyaml", "optuna", "pygments"):
         assert conda[name] == pins[name], name
 
 
@@ -111,3 +111,59 @@ def test_code_that_runs_under_neurosims_python_is_linted_for_it():
     targets = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["ruff"]["per-file-target-version"]
     assert sorted(f for f in files if targets.get(f) != "py310") == []
     assert "src/noisyneurosim/neurosim.py" in files  # the search found the imports
+
+
+def test_each_slurm_profiles_partition_config_holds_the_partitions_and_gpus_it_asks_for():
+    """slurm-partition-config (plugin 2.x) as the plugin reads it: every partition and GPU model the profile
+    names, so that a job naming no partition is placed on one where the profile's own jobs run."""
+    import yaml
+    from snakemake_executor_plugin_slurm.partitions import read_partition_file
+
+    for name in ("slurm", "slurm-c23g"):
+        folder = PROJECT / "profiles" / name
+        profile = yaml.safe_load((folder / "config.yaml").read_text())
+        partitions = {p.name: p.limits for p in read_partition_file(folder / profile["slurm-partition-config"])}
+        asked = [profile["default-resources"], *profile["set-resources"].values()]
+        assert {r["slurm_partition"] for r in asked if "slurm_partition" in r} == set(partitions), name
+        for request in asked:
+            if request.get("gpu"):
+                limits = partitions[request["slurm_partition"]]
+                assert request["gpu_model"] in limits.available_gpu_models and limits.max_gpu >= request["gpu"], name
+            elif "slurm_partition" in request:
+                assert partitions[request["slurm_partition"]].max_gpu == 0, name
+
+
+def test_the_catalog_finds_the_workflow_its_test_data_licence_and_usage():
+    """What the Snakemake workflow catalog and snakedeploy look for (README: use it as a module)."""
+    import yaml
+
+    assert "include:" in (PROJECT / "Snakefile").read_text() and (PROJECT / "workflow/Snakefile").is_file()
+    assert (PROJECT / "LICENSE").read_text().startswith("MIT License")
+    usage = yaml.safe_load((PROJECT / ".snakemake-workflow-catalog.yml").read_text())["usage"]
+    assert usage["report"] is True and usage["software-stack-deployment"]["conda"] is True
+    # .test/: `snakemake -s workflow/Snakefile -d .test` reads its config/sweep.yaml, which runs the stand-in
+    test_config = yaml.safe_load((PROJECT / ".test/config/sweep.yaml").read_text())
+    assert (PROJECT / ".test" / test_config["neurosim"]["path"]).resolve() == PROJECT / "tests/standin/neurosim"
+
+
+def test_one_machine_installs_no_slurm_plugin_and_the_cluster_the_tested_one():
+    """Snakemake imports every installed executor plugin at start; the Slurm plugin then asks `scontrol show config`,
+    about 9 s where no controller answers: `pip install -e .` (one machine) leaves it out, `.[slurm]` brings it."""
+    import tomllib
+
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    plugin = [d for d in project["optional-dependencies"]["slurm"] if d.startswith("snakemake-executor-plugin-slurm")]
+    assert not [d for d in project["dependencies"] if d.startswith("snakemake-executor-plugin-slurm")]
+    assert len(plugin) == 1 and plugin[0] in project["optional-dependencies"]["test"]  # the version CI tests
+    for profile in ("slurm", "slurm-c23g"):
+        assert "pip install -e '.[slurm]'" in (PROJECT / "profiles" / profile / "config.yaml").read_text()
+
+
+def test_the_snakefile_asks_for_the_snakemake_pyproject_promises():
+    """min_version in workflow/Snakefile is the floor of pyproject's snakemake range (the lowest CI runs)."""
+    import re
+    import tomllib
+
+    deps = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
+    floor = next(re.search(r"snakemake>=([0-9.]+)", d).group(1) for d in deps if d.startswith("snakemake>="))
+    assert f'min_version("{floor}")' in (PROJECT / "workflow/Snakefile").read_text()

@@ -6,8 +6,12 @@ they wrote reached NeuroSim and came back as numbers, or a reason.
 
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import tarfile
+import time
 
 import pytest
 from runner import ran, row
@@ -209,3 +213,21 @@ def test_status_without_slurm_says_so(monkeypatch, tmp_path):
 
     monkeypatch.setattr(slurm.shutil, "which", lambda name: None)
     assert slurm.status_lines(tmp_path) == ["Slurm: no squeue here; what is on disk is all that is shown"]
+
+
+def test_status_of_a_local_folder_does_not_wait_for_a_slurm_that_never_answers(make_workflow, tmp_path):
+    """Slurm's client tools installed, no controller: each of them hangs. A folder that never ran with a Slurm
+    profile (no Slurm job logs) is not asked about, so `status` answers at once."""
+    wf = make_workflow({"s": {"seeds": [1]}})
+    wf.write()
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool in ("squeue", "sacct", "sinfo", "scontrol"):
+        (fake / tool).write_text("#!/bin/sh\nsleep 30\nexit 1\n")
+        (fake / tool).chmod(0o755)
+    cmd = [sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path), "--directory", str(wf.workdir)]
+    env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - start < 10, proc.stdout
+    assert "Slurm: not asked, no run in this folder used a Slurm profile" in proc.stdout, proc.stdout + proc.stderr

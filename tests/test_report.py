@@ -418,17 +418,37 @@ BROWSER_FLAGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def report(finished) -> Path:
+    """`snakemake --report report.html` after the run, with its config, as the README says."""
+    path = finished.workdir / "report.html"
+    subprocess.run(finished.command("--report", str(path), cores=None), check=True, capture_output=True, text=True)
+    return path
+
+
+def test_the_report_holds_no_warning_text_and_lists_each_studys_figures(report):
+    html = report.read_text()
+    # docutils puts its complaints about the reStructuredText into the page itself
+    assert "System Message" not in html and "WARNING/" not in html and "ERROR/" not in html
+    front = json.loads(html.split("var workflow_desc = ", 1)[1].split(";\n", 1)[0])
+    studies = front.split('<ul class="simple">', 1)[1].split("</ul>", 1)[0]
+    # one bullet per study, its figures in it (not glued into the next paragraph)
+    assert studies.count("<li>") == 3, studies[:2000]
+    for study in ("noise", "tech", "trained"):
+        item = studies.split(f"<li><strong>{study}</strong>:", 1)[1].split("</li>", 1)[0]
+        assert f"results/plots/{study}/" in item, study
+
+
 @pytest.mark.browser
-def test_report_opens_in_a_browser_with_every_figure_and_table(finished, tmp_path):
+def test_report_opens_in_a_browser_with_every_figure_and_table(finished, report, tmp_path):
     browser = chromium()
-    report = finished.workdir / "report.html"
-    subprocess.run(finished.command("--report", str(report), cores=None), check=True, capture_output=True, text=True)
     html = report.read_text()
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", CHECK + "</body>"))
     common = [browser, *BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000"]
     dom = subprocess.run([*common, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
     assert 'id="nns-check"' in dom, dom[-2000:]
+    assert "System Message" not in dom  # a warning docutils would show the reader
     out = json.loads(dom.split('id="nns-check">', 1)[1].split("</pre>", 1)[0].replace("&quot;", '"'))
     pngs = list((finished.workdir / "results/plots").rglob("*.png"))
     assert out["images"] == len(pngs) and out["broken"] == []

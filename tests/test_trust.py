@@ -197,6 +197,7 @@ def test_small_things_say_what_is_wrong(tmp_path):
     (fake / "squeue").chmod(0o755)
     from noisyneurosim.slurm import status_lines
 
+    (tmp_path / "results/logs/slurm").mkdir(parents=True)  # a folder whose runs used a Slurm profile
     old = os.environ["PATH"]
     os.environ["PATH"] = f"{fake}:{old}"
     try:
@@ -230,3 +231,17 @@ def test_summary_crowns_no_setting_among_those_sharing_one_inference_run():
     )
     assert best_accuracy_at(done) == "vari=0 (shared by its 2 hardware settings: one inference run, one accuracy)"
     assert best_accuracy_at(done.iloc[[0, 2]]) == "vari=0, technode=22"
+
+
+def test_a_finished_sweeps_dry_run_has_nothing_to_do_and_its_runs_leave_one_mark(finished):
+    """A maintainer's habit: `-n` on a finished sweep says "Nothing to be done"; a real run still ends with the
+    sweep's state (rule report_outcome runs), and runs leave one mark, not one more each."""
+    wf = finished  # a copy: its first run records its own config path (the tables are redone, nothing else)
+    for _ in range(2):
+        proc = wf.run()
+        assert ran(proc, "report_outcome") == 1 and "all 4 points complete" in proc.stderr
+    marks = sorted(p.name for p in (wf.workdir / ".snakemake/noisyneurosim").iterdir() if "outcome" in p.name)
+    assert marks == ["outcome"]
+    proc = wf.run("--dry-run")
+    said = proc.stdout + proc.stderr
+    assert "Nothing to be done" in said and ran(proc, "report_outcome") == 0, said[-3000:]

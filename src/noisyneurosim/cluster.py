@@ -19,9 +19,6 @@ from pathlib import Path
 
 from . import snakemake_api
 
-GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 core-hours
-
-
 # Each rule that runs NeuroSim under its own time limit, and the limit (config: timeouts) it wraps.
 NESTED_LIMITS = {
     "run_inference": "inference",

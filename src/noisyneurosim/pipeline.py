@@ -149,11 +149,12 @@ def plot_targets(kinds: dict[str, list[str]]) -> list[str]:
     return [paths.PLOTS.format(study=study) for study in kinds]
 
 
-def run_id() -> str:
-    import os
-    import time
-
-    return f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+def fresh_outcome_mark(mark: str | Path = paths.OUTCOME_MARK) -> None:
+    """Remove the mark rule report_outcome left in the last run, so that it runs again and onsuccess says how
+    the sweep stands also when nothing else is to do; with it the marks of earlier versions (one per run)."""
+    mark = Path(mark)
+    for old in [mark, *mark.parent.glob(f"{mark.name}-*")]:
+        old.unlink(missing_ok=True)
 
 
 def points_text(sweep: Sweep) -> str:
@@ -256,3 +257,34 @@ def check_env_modules(deployment_methods, modules: list[str], environ: dict | No
             "Export BASH_ENV pointing at your module system's bash init (Lmod: "
             "$LMOD_PKG/init/bash; environment-modules: /usr/share/modules/init/bash) and run again."
         )
+
+
+STANDIN_HINT = (
+    "to try the whole workflow without NeuroSim, a GPU or the internet, from the repository's folder: "
+    "snakemake --cores all --configfile config/standin.yaml (our stand-in's toy numbers)"
+)
+
+
+def fetch_failure(fetch_log: str | Path, checkout: str | Path) -> str | None:
+    """Why NeuroSim is not here, when its fetch failed (no internet, a wrong repo): the fetch log's last line."""
+    log = Path(fetch_log)
+    if Path(checkout).exists() or not log.is_file():
+        return None
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    cause = lines[-1] if lines else "no message"
+    return f"NoisyNeuroSIM: NeuroSim could not be fetched: {cause} (log: {log}). Or, {STANDIN_HINT}."
+
+
+def on_fetch_failure(fetch_log: str | Path, checkout: str | Path):
+    """An onerror handler: a run that stopped because NeuroSim could not be fetched ends with that cause and the
+    stand-in as a way to try the workflow, instead of Snakemake's generic 'At least one job did not complete
+    successfully' 30 lines below it. Other failures are left to Snakemake's report."""
+
+    def handler(log=None):
+        from snakemake_interface_common.exceptions import ApiError
+
+        message = fetch_failure(fetch_log, checkout)
+        if message:
+            raise ApiError(message)  # printed as "Error: <message>", without a traceback into this module
+
+    return handler

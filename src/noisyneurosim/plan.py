@@ -3,7 +3,7 @@ every run print before anything starts."""
 
 from __future__ import annotations
 
-from .cluster import GPU_HOUR_IN_CORE_HOURS, quota_lines
+from .cluster import quota_lines
 from .integrity import dropped_lines
 from .knobs import TRAIN_IMAGES
 from .points import Point, Sweep, test_images
@@ -11,6 +11,7 @@ from .precision import expected_images
 from .reruns import plan_lines
 from .search_run import plan_lines as search_plan_lines
 from .search_run import search_gpu_hours
+from .settings import GPU_HOUR_IN_CORE_HOURS
 from .training import job_stops
 
 

@@ -82,6 +82,7 @@ BREAKDOWNS = {
 }
 PALETTE = sns.color_palette("colorblind", 10)
 MAX_TICK_LABELS = 12
+SAVE_DPI = 150  # of the PNGs
 ALL_VALUES = "all"  # in a figure's CSV: a hardware-only knob, which does not act on accuracy
 
 sns.set_theme(context="paper", style="whitegrid", font_scale=1.1)
@@ -606,6 +607,7 @@ def breakdown(runs: pd.DataFrame) -> list[Drawn]:
     merged = merged.sort_values(keys, ascending=False)
     labels = [", ".join(f"{k}={display(k, r[k])}" for k in knobs) or "defaults" for _, r in merged.iterrows()]
     fig, panels = plt.subplots(1, 3, figsize=(15, 2.4 + 0.32 * max(1, len(merged))), sharey=True, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.2)  # room for the edge labels of neighbouring panels' x axes
     for ax, (kind, (title, _, sums)) in zip(panels, BREAKDOWNS.items(), strict=True):
         _stacked(ax, labels, merged, columns[kind], title)
         ax.set_title(textwrap.fill(sums, 55), fontsize=8)
@@ -787,7 +789,8 @@ def nothing_drawn(kind: str, runs: pd.DataFrame) -> Drawn:
 
 def layout_problems(fig) -> list[str]:
     """Text that leaves its place: annotations outside their axes, legends over an axes, text off the canvas,
-    tick labels running into each other."""
+    tick labels running into each other. Checked at the resolution make() saves at, which sets the ticks."""
+    fig.set_dpi(SAVE_DPI)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     canvas = fig.bbox.expanded(1.001, 1.001)
@@ -805,6 +808,19 @@ def layout_problems(fig) -> list[str]:
             if a.x1 > b.x0 + 1:
                 problems.append("x tick labels overlap")
                 break
+    # and those of panels side by side (a panel's last label into the next one's first: "17.50.0")
+    labels = [
+        (i, t.get_window_extent(renderer))
+        for i, ax in enumerate(axes)
+        for t, x in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True)
+        if t.get_text() and t.get_visible() and min(ax.get_xlim()) <= x <= max(ax.get_xlim())  # drawn ones
+    ]
+    near = 3  # pixels: closer reads as one label
+    if any(
+        i != j and a.x0 < b.x1 + near and b.x0 < a.x1 + near and a.y0 < b.y1 and b.y0 < a.y1
+        for (i, a), (j, b) in itertools.combinations(labels, 2)
+    ):
+        problems.append("x tick labels of two panels run into each other")
     legends = [*fig.legends, *(ax.get_legend() for ax in axes if ax.get_legend())]
     titles = [t for t in [*fig.texts, getattr(fig, "_suptitle", None)] if t is not None and t.get_text()]
     for legend in legends:
@@ -836,7 +852,7 @@ def make(
     paths = []
     for d in draw(kind, runs, summary, layer_table, training_table):
         png, svg, csv = (out / f"{d.name}.{ext}" for ext in ("png", "svg", "csv"))
-        d.fig.savefig(png, dpi=150, bbox_inches="tight")
+        d.fig.savefig(png, dpi=SAVE_DPI, bbox_inches="tight")
         d.fig.savefig(svg, bbox_inches="tight")
         plt.close(d.fig)
         knobs_first = [c for c in d.marks.columns if c in KNOBS] + [c for c in d.marks.columns if c not in KNOBS]

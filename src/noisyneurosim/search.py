@@ -24,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cluster import GPU_HOUR_IN_CORE_HOURS
 from .knobs import INFERENCE_NAMES, TRAIN_NAMES
 from .parse import CHIP_METRICS
+from .settings import GPU_HOUR_IN_CORE_HOURS
 
 SEARCH_KEY = "search"
 SPEC_KEYS = {

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from . import paths
 from .aggregate import point_row
-from .cluster import GPU_HOUR_IN_CORE_HOURS
 from .config import SearchStudy
 from .files import read_json, write_json
 from .points import Point, Sweep, deciding_identity, test_images
 from .precision import expected_images
 from .search import Costs, Trial, Wave, propose, spent
+from .settings import GPU_HOUR_IN_CORE_HOURS
 
 
 def wave_file(study: str, wave: int) -> str:

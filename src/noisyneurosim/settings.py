@@ -16,6 +16,7 @@ from .precision import Split
 # image, and a V100 is assumed 25x faster; DenseNet40's and ResNet18's are guesses. Set yours.
 # megabytes of one run's layer traces as kept (gzip -1): DenseNet40 measured (65 MB raw); VGG8's and
 # ResNet18's are guesses from their layer sizes.
+GPU_HOUR_IN_CORE_HOURS = 24  # RWTH's accounting: one GPU hour is charged as 24 core-hours
 DEFAULT_COST = {
     "VGG8": {
         "gpu_seconds_per_image": 0.3,

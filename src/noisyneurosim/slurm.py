@@ -23,6 +23,9 @@ REASONS_THAT_NEVER_CLEAR = {
     "InvalidQOS": "the QOS is not valid",
     "QOSMaxWallDurationPerJobLimit": "a time limit above the QOS's",
 }
+# Where the Slurm plugin keeps its jobs' logs: the shipped profiles' slurm-logdir, or the plugin's default. A folder
+# without either never ran with a Slurm profile: its runs are local, and Slurm is not asked about them.
+SLURM_LOG_DIRS = ("results/logs/slurm", ".snakemake/slurm_logs")
 RULE = re.compile(r"^rule_(.+?)(?:_wildcards_.*)?$")
 FAILED_STATES = ("FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "CANCELLED", "BOOT_FAIL", "DEADLINE")
 
@@ -103,6 +106,9 @@ def status_lines(workdir: Path) -> list[str]:
     workdir = Path(workdir).resolve()
     if shutil.which("squeue") is None:
         return ["Slurm: no squeue here; what is on disk is all that is shown"]
+    # on a machine whose Slurm tools answer only after a timeout (no controller), a local folder waits for nothing
+    if not any((workdir / logs).is_dir() for logs in SLURM_LOG_DIRS):
+        return ["Slurm: not asked, no run in this folder used a Slurm profile; what is on disk is all that is shown"]
     try:
         queued = queued_jobs(workdir)
         failed = failed_jobs(workdir) if shutil.which("sacct") else []

@@ -1,6 +1,7 @@
 """The one place that reads Snakemake's internals, where no public interface says what the workflow needs:
-the jobs a run is about to start and why, the profile's parsed resources, the local rules. Checked against
-the pinned Snakemake by tests/test_snakemake_api.py; a Snakemake upgrade that moves them fails there."""
+the jobs a run is about to start and why, the profile's parsed resources, the local rules, the hooks of a
+module. Checked against the pinned Snakemake by tests/test_snakemake_api.py and tests/test_deploy.py; a
+Snakemake upgrade that moves them fails there."""
 
 from __future__ import annotations
 
@@ -41,3 +42,19 @@ def rule_threads(resource_settings) -> dict:
 def local_rules(workflow) -> set[str]:
     """The names of the rules that run where Snakemake runs (localrules: and localrule: True)."""
     return set(workflow._localrules)
+
+
+def executes_jobs(workflow) -> bool:
+    """Whether this invocation runs jobs (not a dry run, --report, --lint or --rulegraph); known only once the
+    DAG is built, in input functions (the executor is set after the Snakefile is read)."""
+    return workflow.executor_plugin is not None and not workflow.dryrun
+
+
+def hooks_of_a_module(workflow, onstart, onsuccess, onerror) -> None:
+    """Snakemake calls the onstart, onsuccess and onerror of the main Snakefile only; when this workflow is a
+    module of another Snakefile (as snakedeploy deploys it), its own become the run's (each called with the
+    log)."""
+    if not workflow.modifier.is_main_snakefile():
+        workflow._onstart = onstart
+        workflow._onsuccess = onsuccess
+        workflow._onerror = onerror

@@ -60,13 +60,14 @@ rule collect_results:
         "../scripts/collect_results.py"
 
 
-# Every run ends here, also one with nothing else to do: onsuccess then says how the sweep stands and
-# exits non-zero while points are failed or missing. Its mark lies in Snakemake's own folder.
+# Every run that executes jobs ends here, also one with nothing else to do: onsuccess then says how the sweep
+# stands and exits non-zero while points are failed or missing. Its one mark lies in Snakemake's own folder,
+# removed before each such run (common.smk: outcome_mark); a dry run finds it and has nothing to do.
 rule report_outcome:
     input:
         runs=paths.RUNS,
     output:
-        mark=temp(touch(paths.OUTCOME_MARK.format(run=RUN_ID))),
+        mark=touch(paths.OUTCOME_MARK),
     log:
         job=paths.OUTCOME_LOG,
     localrule: True
@@ -76,6 +77,11 @@ rule report_outcome:
         "echo 'the final line follows from onsuccess' > {log.job}"
 
 
+# A sweep with failed or missing points must not look like a clean success (common.smk: after_success).
 onsuccess:
-    # A sweep with failed or missing points must not look like a clean success.
-    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
+    after_success()
+
+
+# A run that stopped on a failed fetch of NeuroSim says so last (common.smk: after_error; registered as it is,
+# not in an onerror: block, so that its message is printed without a traceback).
+workflow.onerror(after_error)

@@ -38,10 +38,8 @@ TRAINING = search_run.Lookup(
 )
 SEARCHES = sorted(SWEEP.searches)
 # NeuroSim's own Python environment: a conda file or environment modules (config: python)
-NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, workflow.basedir)
+NEUROSIM_CONDA = pipeline.neurosim_conda(SWEEP, str(WORKFLOW_DIR.parent))
 NEUROSIM_MODULES = list(SETTINGS.envmodules)
-# this invocation: rule report_outcome runs once in every run, also one with nothing else to do
-RUN_ID = pipeline.run_id()
 # the figures each study's axes call for
 PLOT_KINDS_OF = pipeline.plot_kinds(SWEEP)
 PLOTS = pipeline.plot_targets(PLOT_KINDS_OF)
@@ -111,6 +109,20 @@ def slurm_preflight(wildcards):
     return []
 
 
+# Rule report_outcome runs in every run that executes jobs, also one with nothing else to do: the mark it left in
+# the run before is removed first (onsuccess then says how the sweep stands). A dry run leaves the mark, so that
+# a finished sweep's dry run says "Nothing to be done".
+OUTCOME = {}  # "fresh": the mark was removed in this run
+
+
+def outcome_mark(wildcards):
+    if workflow.is_main_process and "fresh" not in OUTCOME:
+        if snakemake_api.executes_jobs(workflow):
+            pipeline.fresh_outcome_mark(paths.OUTCOME_MARK)
+            OUTCOME["fresh"] = True
+    return paths.OUTCOME_MARK
+
+
 def staged_dataset_of(point):
     # ancient: staged again (a moved folder, a refreshed copy) it is the same data; no GPU job reruns for it
     return ancient(paths.STAGED.format(dataset=point.knobs["dataset"]))
@@ -152,8 +164,10 @@ def inference_inputs(wildcards):
     # ancient: a copy refreshed for a change elsewhere reruns no GPU job (the run's id says what decides it)
     checkout = ancient(paths.CHECKOUT.format(commit=point.inference_commit or MAIN_COPY))
     if point.train_id:
-        checkout = paths.TRAINED_CHECKOUT.format(
-            train=point.train_id, choice=point.knobs["train.checkpoint"]
+        checkout = ancient(
+            paths.TRAINED_CHECKOUT.format(
+                train=point.train_id, choice=point.knobs["train.checkpoint"]
+            )
         )
     return {"checkout": checkout, "dataset": staged_dataset_of(point)}
 
@@ -316,3 +330,44 @@ def search_result_inputs(wildcards):
 
 def search_targets(wildcards):
     return [paths.SEARCH_SUMMARY.format(study=s) for s in SEARCHES]
+
+
+# Before any job starts: finished GPU work is never redone for a reason that decides nothing
+# (README: what reruns a job). Snakemake waits in silence for a job Slurm will never start; say so
+# while the run waits: first when the plugin first looks (init-seconds-before-status-checks), then
+# every minute.
+def before_any_job(log=None):
+    if workflow.is_main_process:
+        PENDING = snakemake_api.pending_jobs(workflow)
+        for line in reruns.refuse_redo(
+            PENDING, GPU_FINGERPRINTS, allow=SETTINGS.allow_gpu_redo
+        ):
+            print(line, file=sys.stderr)
+        reruns.stage_before_gpu(
+            PENDING,
+            SWEEP,
+            paths.CHECKOUT.format(commit=MAIN_COPY),
+            workflow.deployment_settings.deployment_method,
+        )
+    if workflow.is_main_process and PREFLIGHT.get("on_slurm"):
+        cluster.watch_pending(
+            ".",
+            first_check_s=getattr(
+                workflow.executor_settings,
+                "init_seconds_before_status_checks",
+                None,
+            ),
+        )
+
+
+# A sweep with failed or missing points must not look like a clean success: the final line, and a non-zero
+# exit code while points are failed or missing.
+def after_success(log=None):
+    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
+
+
+# A run stopped because NeuroSim could not be fetched ends with that cause, and the stand-in to try instead.
+after_error = pipeline.on_fetch_failure(
+    paths.FETCH_LOG.format(commit=MAIN_COPY),
+    paths.CHECKOUT.format(commit=MAIN_COPY),
+)
