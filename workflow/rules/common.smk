@@ -162,7 +162,9 @@ def inference_inputs(wildcards):
     """The checkout and dataset; for a trained checkpoint, the view of the checkout that has it."""
     point = ACCURACY[wildcards.acc]
     # ancient: a copy refreshed for a change elsewhere reruns no GPU job (the run's id says what decides it)
-    checkout = ancient(paths.CHECKOUT.format(commit=point.inference_commit or MAIN_COPY))
+    checkout = ancient(
+        paths.CHECKOUT.format(commit=point.inference_commit or MAIN_COPY)
+    )
     if point.train_id:
         checkout = ancient(
             paths.TRAINED_CHECKOUT.format(
