@@ -51,7 +51,7 @@ def test_the_workflow_runs_as_a_module_in_an_empty_folder(standin, tmp_path):
     folder = tmp_path / "my-study"
     (folder / "workflow").mkdir(parents=True)
     (folder / "workflow/Snakefile").write_text(DEPLOYED.format(clone=clone))
-    # snakedeploy copies config/; the README says to copy profiles/ beside it
+    # snakedeploy (0.17.1) copies config/ and profiles/
     for name in ("config", "profiles"):
         subprocess.run(["cp", "-r", str(clone / name), str(folder / name)], check=True)
     config = base_config(standin, folder)
