@@ -373,9 +373,9 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
         if len(infeasible):
             ax.scatter(infeasible[x], infeasible[y], s=18, marker="x", c="0.4", label="fails a constraint")
         on = ok[ok["on_front"]].sort_values(x)
-        if len(spec.objectives) == 2:
+        if len(on) and len(spec.objectives) == 2:  # no front: a note below, not an empty legend entry
             ax.plot(on[x], on[y], "o:", c="C3", label=f"front ({len(on)} settings)")
-        else:  # a front in more objectives than drawn: marks only, some look beaten in this view
+        elif len(on):  # a front in more objectives than drawn: marks only, some look beaten in this view
             others = ", ".join(c for c, _ in spec.objectives[2:])
             ax.plot(on[x], on[y], "o", c="C3", label=f"front in all objectives, also {others} ({len(on)})")
         for axis, column in (("x", x), ("y", y)):  # values over orders of magnitude: a log axis
@@ -393,7 +393,8 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
             note = "no setting meets " + ", ".join(map(str, spec.constraints)) + ": no front (trials.csv: reason)"
             ax.text(0.5, 0.02, note, ha="center", va="bottom", fontsize=8, transform=ax.transAxes)
     else:
-        ax.text(0.5, 0.5, "no setting finished: see trials.csv", ha="center", va="center", transform=ax.transAxes)
+        note = "one objective: its best settings are in front.csv" if len(ok) else "no setting finished: see trials.csv"
+        ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
     ax.set_title(f"Search {name}: front over the explored settings", fontsize=10)
     if len(volume) and volume["hypervolume"].notna().any():
