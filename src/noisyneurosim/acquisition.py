@@ -20,6 +20,7 @@ import numpy as np
 
 LENGTHSCALES = (0.15, 0.3, 0.5, 0.8, 1.3, 2.5, 6.0)  # in units of a knob's whole range
 NOISE_RATIOS = (1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.2)  # noise variance over signal variance
+ADDITIVE_WEIGHTS = (0.0, 0.5, 0.9)  # the kernel's share that treats each input on its own
 SAMPLES = 16  # posterior samples per candidate run (the estimate's noise, against the proposal's time)
 MAX_HARDWARE_VALUES = 128  # hardware values predicted per candidate run (a seeded sample beyond)
 MAX_TRAINING_POINTS = 256  # settings a hardware model is fitted to (a seeded sample beyond)
@@ -47,12 +48,21 @@ def encode(space: dict, knobs: tuple, combos: list[dict]) -> np.ndarray:
     return np.array(columns, dtype=float).T
 
 
-def _matern52(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
-    if a.shape[1] == 0:
-        return np.ones((len(a), len(b)))
-    d = np.sqrt(np.maximum(0.0, (((a[:, None, :] - b[None, :, :]) / lengthscales) ** 2).sum(-1)))
+def _matern52_of(d: np.ndarray) -> np.ndarray:
     r = math.sqrt(5) * d
     return (1 + r + r * r / 3) * np.exp(-r)
+
+
+def _matern52(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray, additive: float = 0.0) -> np.ndarray:
+    """Matern 5/2 over all inputs jointly, mixed with its mean over each input alone (weight `additive`): with
+    a handful of runs, knobs that act each on their own generalise from fewer of them."""
+    if a.shape[1] == 0:
+        return np.ones((len(a), len(b)))
+    scaled = np.abs(a[:, None, :] - b[None, :, :]) / lengthscales
+    joint = _matern52_of(np.sqrt((scaled**2).sum(-1)))
+    if additive <= 0.0:
+        return joint
+    return (1 - additive) * joint + additive * _matern52_of(scaled).mean(-1)
 
 
 class Model:
@@ -67,13 +77,14 @@ class Model:
         self.y = (y - self.mean) / self.scale
         self.lengthscales = np.full(x.shape[1], 0.5)
         self.noise = 1e-3
+        self.additive = 0.0
         if len(y) >= 3 and spread > 1e-12:
             self._fit()
         self._factor()
 
-    def _evidence(self, lengthscales: np.ndarray, noise: float) -> float:
+    def _evidence(self, lengthscales: np.ndarray, noise: float, additive: float) -> float:
         """The log marginal likelihood with the signal variance profiled out (its best value given the rest)."""
-        k = _matern52(self.x, self.x, lengthscales) + noise * np.eye(len(self.x))
+        k = _matern52(self.x, self.x, lengthscales, additive) + noise * np.eye(len(self.x))
         try:
             chol = np.linalg.cholesky(k)
         except np.linalg.LinAlgError:
@@ -86,22 +97,22 @@ class Model:
         return -0.5 * n * math.log(signal) - float(np.log(np.diag(chol)).sum()) + prior
 
     def _fit(self) -> None:
-        best = self._evidence(self.lengthscales, self.noise)
+        best = self._evidence(self.lengthscales, self.noise, self.additive)
         for _ in range(2):
             for dim in range(self.x.shape[1]):
                 for value in LENGTHSCALES:
                     trial = self.lengthscales.copy()
                     trial[dim] = value
-                    score = self._evidence(trial, self.noise)
+                    score = self._evidence(trial, self.noise, self.additive)
                     if score > best + 1e-9:
                         best, self.lengthscales = score, trial
-            for noise in NOISE_RATIOS:
-                score = self._evidence(self.lengthscales, noise)
+            for noise, additive in itertools.product(NOISE_RATIOS, ADDITIVE_WEIGHTS):
+                score = self._evidence(self.lengthscales, noise, additive)
                 if score > best + 1e-9:
-                    best, self.noise = score, noise
+                    best, self.noise, self.additive = score, noise, additive
 
     def _factor(self) -> None:
-        k = _matern52(self.x, self.x, self.lengthscales) + self.noise * np.eye(len(self.x))
+        k = _matern52(self.x, self.x, self.lengthscales, self.additive) + self.noise * np.eye(len(self.x))
         self.chol = np.linalg.cholesky(k + 1e-10 * np.eye(len(self.x)))
         self.alpha = np.linalg.solve(self.chol.T, np.linalg.solve(self.chol, self.y))
         self.signal = max(float(self.y @ self.alpha) / len(self.y), 1e-6) if self.y.any() else 1.0
@@ -110,9 +121,9 @@ class Model:
         """Joint posterior samples at the rows of x (one per row of `draws`, standard normal), and the mean.
         Joint, not one draw per setting: a run's hardware values share their model's error, and independent
         draws would make a run with many uncertain values look better than it is (the best of many draws)."""
-        k = _matern52(x, self.x, self.lengthscales)
+        k = _matern52(x, self.x, self.lengthscales, self.additive)
         v = np.linalg.solve(self.chol, k.T)
-        covariance = self.signal * (_matern52(x, x, self.lengthscales) - v.T @ v)
+        covariance = self.signal * (_matern52(x, x, self.lengthscales, self.additive) - v.T @ v)
         covariance = (covariance + covariance.T) / 2 + 1e-9 * np.eye(len(x))
         values, vectors = np.linalg.eigh(covariance)
         root = vectors * np.sqrt(np.maximum(values, 0.0))
@@ -121,7 +132,7 @@ class Model:
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation at x, in the column's own units."""
-        k = _matern52(x, self.x, self.lengthscales)
+        k = _matern52(x, self.x, self.lengthscales, self.additive)
         mean = k @ self.alpha
         v = np.linalg.solve(self.chol, k.T)
         variance = np.maximum(self.signal * (1.0 - (v * v).sum(0)), 1e-12)
