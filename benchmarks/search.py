@@ -1,27 +1,25 @@
-"""Search benchmark (issue #22): a search's front against the full grid's, within 15 % of its GPU jobs.
+"""Search benchmark (issues #22, #29): a search's front against the full grid's, within 15 % of its GPU jobs,
+on four design spaces of different shapes, with the search's defaults.
 
-    python benchmarks/search.py                      # grid, searches, a search in the workflow: ~30 min, 2 cores
-    python benchmarks/search.py --grid-results DIR   # reuse a grid run's results/ (the oracle)
+    python benchmarks/search.py                       # four spaces x 5 seeds, replayed: ~10 min on 2 cores
+    python benchmarks/search.py --workflow-search     # and one search through the workflow against its replay
 
-One design space on the stand-in NeuroSim (tests/standin), 1,024 settings with one seed each:
-accuracy-side knobs ADCprecision x wl_activate x vari (64 inference runs, the grid's GPU jobs) and
-hardware-only knobs technode x numColMuxed x SARADC (16 values, CPU only). In the stand-in's formulas
-(models/_toy.py, NeuroSIM/Chip.cpp) more ADC and input bits raise accuracy but cost energy and time,
-variation costs accuracy (and a little energy), a column mux saves ADC energy but costs throughput, and
-the SAR ADC's gain against the multilevel sense amplifier depends on the ADC bits: the front of accuracy,
-TOPS/W and TOPS has many settings.
+The spaces (benchmarks/spaces.py) have 1,024 settings each: ADCprecision x wl_activate x vari (64 inference
+runs, the grid's GPU jobs) x technode x numColMuxed x SARADC (16 hardware values, CPU only); objectives
+accuracy, TOPS/W and TOPS (max). Their grid results are computed from the stand-in's formulas (a monotone
+space, a saturating one with a variation-energy trade-off, a sweet spot, a noisy one with cliffs), not run
+through the workflow: a search reads nothing but a grid's values, and the workflow's search proposes what
+the replay proposes (checked by --workflow-search on the stand-in itself).
 
-1. The full grid runs once through the workflow (snakemake --cores 2); results/runs.csv is the oracle.
-2. The search (noisyneurosim.search.propose, the workflow's own proposer) runs on the oracle with a GPU
-   budget of 15 % of the grid's inference runs (one GPU hour per run), for 5 optimiser seeds, with each
-   sampler that chooses the inference runs: gp (Optuna's Gaussian process) and tpe.
-3. Random search at the same budget, two ways: random settings, and random accuracy settings with every
-   hardware value of each (the cheap values a search gets as well).
-4. One search study through the workflow (the cost table makes one run one GPU hour): its trials must
-   hold the oracle's values and its waves the replayed proposals, so the replay is the workflow's search.
-
-Figures: the hypervolume of each front as a share of the grid front's (reference point: the grid's worst
-value of each objective, 1 % of its range beyond), and the GPU jobs used as a share of the grid's.
+1. The search (noisyneurosim.search.propose, the workflow's own proposer) runs on each space's grid with a
+   GPU budget of 15 % of its inference runs (one GPU hour per run), for 5 optimiser seeds; the study sets
+   only its space, objectives, budget and seed: every other key is the default.
+2. Random search at the same budget, two ways: random settings, and random accuracy settings with every
+   hardware value of each (the cheap values a search gets as well); and the best runs picked greedily
+   knowing the whole grid (what the budget could reach).
+3. Shares of the grid front's hypervolume, two ways: linear objectives against the grid's worst values (1 %
+   of the range beyond), and TOPS/W and TOPS on a log scale against a physical reference (accuracy 0.1,
+   chance for ten classes; the grid's worst TOPS/W and TOPS), where a missing high-accuracy end shows.
 """
 
 from __future__ import annotations
@@ -39,49 +37,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
+sys.path.insert(0, str(PROJECT / "benchmarks"))
+
+import spaces  # noqa: E402
 
 from noisyneurosim import config as cfg  # noqa: E402
-from noisyneurosim.search import (  # noqa: E402
-    Costs,
-    SearchSpec,
-    Trial,
-    front,
-    hypervolume,
-    minimised,
-    propose,
-)
+from noisyneurosim.acquisition import gain, nondominated, volume  # noqa: E402
+from noisyneurosim.search import Costs, SearchSpec, Trial, front, propose  # noqa: E402
 
-ACCURACY_SPACE = {
-    "ADCprecision": [3, 4, 6, 8],
-    "wl_activate": [4, 5, 6, 8],
-    "vari": [0.0, 0.05, 0.1, 0.2],
-}
-HARDWARE_SPACE = {
-    "technode": [22, 45],
-    "numColMuxed": [1, 4, 16, 64],
-    "SARADC": [True, False],
-}
-SPACE = {**ACCURACY_SPACE, **HARDWARE_SPACE}
-OBJECTIVES = {"accuracy": "max", "tops_per_w": "max", "tops": "max"}
+SPACE = spaces.SPACE
+OBJECTIVES = spaces.OBJECTIVES
 BUDGET_SHARE = 0.15
 SEEDS = [0, 1, 2, 3, 4]
-REFERENCE_MARGIN = 0.01  # the reference point: the grid's worst of each objective, 1 % of its range beyond
+REFERENCE_MARGIN = 0.01  # the linear reference point: the grid's worst of each objective, 1 % of its range beyond
 GPU_SECONDS_PER_IMAGE = 18  # 200 test images x 18 s = one GPU hour per inference run
 TEST_IMAGES = 200
-
-ROWS: list[tuple[str, str, str, str]] = []
-
-
-def record(name: str, figure: str, target: str, ok: bool | None) -> None:
-    verdict = "n/a" if ok is None else ("met" if ok else "MISSED")
-    ROWS.append((name, figure, target, verdict))
-    print(f"  {name}: {figure}  [{target}: {verdict}]", flush=True)
+TARGET_MEAN, TARGET_WORST, TARGET_ABOVE_RANDOM = 0.93, 0.85, 0.10
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -122,27 +101,21 @@ def snakemake(work: Path, config_file: Path, cores: int, *targets: str) -> float
     cmd += ["--configfile", str(config_file), "--cores", str(cores), *targets]
     t = time.monotonic()
     with open(work / "snakemake.log", "w") as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     wall = time.monotonic() - t
     if proc.returncode != 0:
         raise RuntimeError(f"snakemake failed ({proc.returncode}); see {work / 'snakemake.log'}")
     return wall
 
 
-SAMPLERS = ("gp", "tpe")  # the first is the one the target is for (README: which sampler)
-
-
-def search_study(budget_gpu_hours: float, seed: int, sampler: str = SAMPLERS[0]) -> dict:
+def search_study(budget_gpu_hours: float, seed: int) -> dict:
+    """What a user writes: space, objectives, budget and seed; every other key at its default."""
     return {
         "search": {
             "space": copy.deepcopy(SPACE),
             "objectives": dict(OBJECTIVES),
             "budget": {"gpu_hours": budget_gpu_hours},
-            # one new inference run per wave: with 9 runs in all, each chosen knowing the last's results
-            "points_per_wave": 8,
-            "inference_runs_per_wave": 1,
             "seed": seed,
-            "sampler": sampler,
         },
         "seeds": [1],
     }
@@ -152,8 +125,13 @@ def cost_table() -> dict:
     return {"VGG8": {"gpu_seconds_per_image": GPU_SECONDS_PER_IMAGE, "cpu_seconds_per_estimate": 1}}
 
 
+def load_spec(config_file: Path, name: str = "s") -> SearchSpec:
+    """The search's spec as the workflow reads it (the config's own checks, types and defaults)."""
+    return cfg.load(config_file).searches[name].spec
+
+
 # ---------------------------------------------------------------------------------------------------------
-# the oracle: the grid's runs.csv
+# the oracle: a grid's values
 
 
 def canonical(spec_space: dict, combo: dict) -> tuple:
@@ -167,58 +145,23 @@ def canonical(spec_space: dict, combo: dict) -> tuple:
 
 
 class Oracle:
-    """Every setting's objective values (runs.csv of the full grid)."""
+    """Every setting's objective values: a space's grid."""
 
-    def __init__(self, runs_csv: Path, space: dict, objectives: dict):
-        import pandas as pd
-
-        runs = pd.read_csv(runs_csv)
+    def __init__(self, values: dict[tuple, dict], space: dict):
         self.space = space
-        self.values: dict[tuple, dict] = {}
-        self.status: dict[tuple, tuple] = {}
-        self.acc_id: dict[tuple, str] = {}
-        for _, row in runs.iterrows():
-            key = canonical(space, {k: row[k] for k in space})
-            if key in self.status:
-                raise RuntimeError(f"two rows for {key}: use one seed per setting")
-            self.status[key] = (row["status"], row.get("reason") if isinstance(row.get("reason"), str) else "")
-            self.acc_id[key] = row["acc_id"]
-            if row["status"] == "ok":
-                self.values[key] = {c: float(row[c]) for c in objectives}
-        self.grid_jobs = runs["acc_id"].nunique()
-        self.points = len(runs)
+        self.values = {canonical(space, dict(zip(space, k, strict=True))): v for k, v in values.items()}
+        self.grid_jobs = len({k[: len(spaces.ACCURACY_SPACE)] for k in self.values})
+        self.points = len(self.values)
 
     def evaluate(self, trials: list[Trial]) -> list[Trial]:
         for t in trials:
-            if t.status != "pending":
-                continue
-            key = canonical(self.space, t.combo)
-            status, reason = self.status[key]
-            if status == "ok":
-                t.status, t.values = "ok", dict(self.values[key])
-            else:
-                t.status, t.reason = "failed", reason or status
+            if t.status == "pending":
+                t.status, t.values = "ok", dict(self.values[canonical(self.space, t.combo)])
         return trials
 
     def trials(self) -> list[Trial]:
-        out = []
-        for key, (status, reason) in self.status.items():
-            combo = dict(zip(self.space, key, strict=True))
-            out.append(
-                Trial(
-                    combo=combo,
-                    wave=0,
-                    status="ok" if status == "ok" else "failed",
-                    values=self.values.get(key, {}),
-                    reason=reason,
-                )
-            )
-        return out
-
-
-def load_spec(config_file: Path, name: str = "s") -> SearchSpec:
-    """The search's spec as the workflow reads it (the config's own checks and types)."""
-    return cfg.load(config_file).searches[name].spec
+        combos = [dict(zip(self.space, key, strict=True)) for key in self.values]
+        return self.evaluate([Trial(combo=c, wave=0) for c in combos])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -231,7 +174,7 @@ def replay_search(spec: SearchSpec, oracle: Oracle, max_waves: int = 1000) -> tu
         inference_hours=lambda combo: 1.0,
         estimate_hours=lambda combo: 1e-6,
         inference_done=lambda combo: False,
-        reject=lambda combo: None if canonical(spec.space, combo) in oracle.status else "not in the grid",
+        reject=lambda combo: None if canonical(spec.space, combo) in oracle.values else "not in the grid",
     )
     history: list[Trial] = []
     waves: list[list[dict]] = []
@@ -247,7 +190,7 @@ def replay_search(spec: SearchSpec, oracle: Oracle, max_waves: int = 1000) -> tu
 def random_settings(spec: SearchSpec, oracle: Oracle, jobs: int, seed: int) -> list[Trial]:
     """Settings drawn uniformly without replacement while the inference runs they need fit the budget."""
     rng = random.Random(seed)
-    keys = sorted(oracle.status)
+    keys = sorted(oracle.values)
     rng.shuffle(keys)
     runs: set = set()
     chosen = []
@@ -257,229 +200,240 @@ def random_settings(spec: SearchSpec, oracle: Oracle, jobs: int, seed: int) -> l
         if part not in runs and len(runs) == jobs:
             break  # the next setting needs an inference run beyond the budget
         runs.add(part)
-        chosen.append(Trial(combo=combo, wave=0, new_inference_runs=0))
+        chosen.append(Trial(combo=combo, wave=0))
     return oracle.evaluate(chosen)
+
+
+def by_run(spec: SearchSpec, oracle: Oracle) -> dict[tuple, list[dict]]:
+    out: dict[tuple, list] = {}
+    for key in sorted(oracle.values):
+        combo = dict(zip(spec.space, key, strict=True))
+        out.setdefault(spec.accuracy_part(combo), []).append(combo)
+    return out
 
 
 def random_runs(spec: SearchSpec, oracle: Oracle, jobs: int, seed: int) -> list[Trial]:
     """Accuracy settings drawn uniformly without replacement, each with every hardware value."""
-    rng = random.Random(seed)
-    by_part: dict[tuple, list] = {}
-    for key in sorted(oracle.status):
-        combo = dict(zip(spec.space, key, strict=True))
-        by_part.setdefault(spec.accuracy_part(combo), []).append(combo)
-    parts = rng.sample(sorted(by_part), jobs)
-    return oracle.evaluate([Trial(combo=c, wave=0) for p in parts for c in by_part[p]])
+    runs = by_run(spec, oracle)
+    parts = random.Random(seed).sample(sorted(runs), jobs)
+    return oracle.evaluate([Trial(combo=c, wave=0) for p in parts for c in runs[p]])
 
 
 def jobs_used(spec: SearchSpec, trials: list[Trial]) -> int:
     return len({spec.accuracy_part(t.combo) for t in trials if t.status != "rejected"})
 
 
-def share(spec: SearchSpec, trials: list[Trial], reference: tuple, whole: float) -> float:
-    return hypervolume([minimised(spec, t) for t in front(spec, trials)], reference) / whole
+# ---------------------------------------------------------------------------------------------------------
+# how much of the grid front's hypervolume a set of results reaches
 
 
-def reference_for(spec: SearchSpec, trials: list[Trial]) -> tuple:
-    ok = [minimised(spec, t) for t in trials if t.feasible(spec)]
-    ref = []
-    for axis in zip(*ok, strict=True):
-        span = max(axis) - min(axis)
-        ref.append(max(axis) + REFERENCE_MARGIN * (span or abs(max(axis)) or 1.0))
-    return tuple(ref)
+class Measure:
+    """One way to value a front: each objective's scale and the reference point, against the grid's front."""
+
+    def __init__(self, spec: SearchSpec, everything: list[Trial], log: bool):
+        self.spec, self.log = spec, log
+        grid = np.array([self.vector(t) for t in everything])
+        worst, best = grid.max(0), grid.min(0)
+        reference = worst + REFERENCE_MARGIN * np.where(worst > best, worst - best, 1.0)
+        if log:  # a physical bound for accuracy: chance for ten classes, so the high-accuracy end counts
+            reference[[c for c, _ in spec.objectives].index("accuracy")] = -spaces.CHANCE
+        self.reference = reference
+        self.whole = volume(nondominated(grid), reference)
+
+    def vector(self, t: Trial) -> tuple:
+        out = []
+        for column, direction in self.spec.objectives:
+            value = t.values[column]
+            if self.log and column != "accuracy":
+                value = math.log10(value)
+            out.append(value if direction == "min" else -value)
+        return tuple(out)
+
+    def share(self, trials: list[Trial]) -> float:
+        on_front = [self.vector(t) for t in front(self.spec, trials)]
+        return volume(np.array(on_front), self.reference) / self.whole if on_front else 0.0
 
 
-def summary(values: list[float], percent: bool = True) -> str:
-    f = (lambda v: f"{100 * v:.1f} %") if percent else (lambda v: f"{v:g}")
-    return f"{f(statistics.median(values))} ({f(min(values))} to {f(max(values))})"
+def greedy_best_runs(spec: SearchSpec, oracle: Oracle, measure: Measure, jobs: int) -> float:
+    """The share of `jobs` runs picked one by one for the hypervolume they add, knowing the whole grid."""
+    runs = by_run(spec, oracle)
+    vectors = {
+        p: np.array([measure.vector(t) for t in oracle.evaluate([Trial(c, 0) for c in combos])])
+        for p, combos in runs.items()
+    }
+    current = np.zeros((0, len(spec.objectives)))
+    for _ in range(jobs):
+        part = max(vectors, key=lambda p: gain(current, vectors[p], measure.reference))
+        current = nondominated(np.vstack([current, vectors.pop(part)]))
+    return volume(current, measure.reference) / measure.whole
+
+
+def measure_space(shape: str, base_spec: SearchSpec, seeds: list[int], variants: dict) -> dict:
+    """One space: each variant's searches (5 seeds), the random baselines and the greedy best runs."""
+    oracle = Oracle(spaces.grid(shape), base_spec.space)
+    budget = BUDGET_SHARE * oracle.grid_jobs
+    jobs = math.floor(budget + 1e-9)
+    spec = replace(base_spec, budget={"gpu_hours": budget})
+    everything = oracle.trials()
+    linear, logged = Measure(spec, everything, log=False), Measure(spec, everything, log=True)
+    grid_front = front(spec, everything)
+    out = {
+        "shape": shape,
+        "front": len(grid_front),
+        "front_runs": len({spec.accuracy_part(t.combo) for t in grid_front}),
+        "jobs": jobs,
+        "grid_jobs": oracle.grid_jobs,
+        "variants": {},
+    }
+    for name, overrides in variants.items():
+        shares, log_shares, used, settings, walls = [], [], [], [], []
+        for seed in seeds:
+            t0 = time.monotonic()
+            trials, waves, why = replay_search(replace(spec, seed=seed, **overrides), oracle)
+            walls.append(time.monotonic() - t0)
+            shares.append(linear.share(trials))
+            log_shares.append(logged.share(trials))
+            used.append(jobs_used(spec, trials) / oracle.grid_jobs)
+            settings.append(len(trials))
+            print(
+                f"  {shape}, {name}, seed {seed}: {len(trials)} settings in {len(waves) - 1} waves, "
+                f"{jobs_used(spec, trials)} runs, HV {100 * shares[-1]:.1f} % (log {100 * log_shares[-1]:.1f} %), "
+                f"{walls[-1]:.0f} s; stopped: {why}",
+                flush=True,
+            )
+        out["variants"][name] = {
+            "share": shares,
+            "log_share": log_shares,
+            "gpu_share": used,
+            "settings": settings,
+            "wall": walls,
+        }
+    plain = [linear.share(random_settings(spec, oracle, jobs, seed)) for seed in seeds]
+    runs = [random_runs(spec, oracle, jobs, seed) for seed in seeds]
+    out["random_settings"] = plain
+    out["random_runs"] = [linear.share(t) for t in runs]
+    out["random_runs_log"] = [logged.share(t) for t in runs]
+    out["greedy"] = greedy_best_runs(spec, oracle, linear, jobs)
+    return out
+
+
+def percent(v: float) -> str:
+    return f"{100 * v:.1f}"
+
+
+def verdict(result: dict, name: str) -> tuple[bool, str]:
+    v = result["variants"][name]
+    mean, worst = statistics.mean(v["share"]), min(v["share"])
+    stronger = max(statistics.mean(result["random_settings"]), statistics.mean(result["random_runs"]))
+    met = {
+        f"mean >= {percent(TARGET_MEAN)}": mean >= TARGET_MEAN,
+        f"worst >= {percent(TARGET_WORST)}": worst >= TARGET_WORST,
+        f"GPU <= {percent(BUDGET_SHARE)}": max(v["gpu_share"]) <= BUDGET_SHARE + 1e-9,
+        "random + 10": mean >= stronger + TARGET_ABOVE_RANDOM,
+    }
+    missed = [k for k, ok in met.items() if not ok]
+    return not missed, "met" if not missed else "MISSED " + ", ".join(missed)
+
+
+def table(results: list[dict], name: str) -> list[str]:
+    lines = [
+        "| space (grid front: settings / runs) | search, mean / worst of 5 seeds | GPU jobs | random settings "
+        "| random runs x all hardware values | best runs, knowing the grid | log-scaled: search mean / worst, "
+        "random runs | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        v = r["variants"][name]
+        ok, why = verdict(r, name)
+        lines.append(
+            f"| {r['shape']} ({r['front']} / {r['front_runs']}) "
+            f"| {percent(statistics.mean(v['share']))} / {percent(min(v['share']))} % "
+            f"| {percent(max(v['gpu_share']))} % ({r['jobs']} of {r['grid_jobs']}) "
+            f"| {percent(statistics.mean(r['random_settings']))} / {percent(min(r['random_settings']))} % "
+            f"| {percent(statistics.mean(r['random_runs']))} / {percent(min(r['random_runs']))} % "
+            f"| {percent(r['greedy'])} % "
+            f"| {percent(statistics.mean(v['log_share']))} / {percent(min(v['log_share']))} %, "
+            f"{percent(statistics.mean(r['random_runs_log']))} % "
+            f"| {why} |"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------------
 
 
+VARIANTS = {  # --compare: what the defaults were chosen against (the first is the defaults, the target's)
+    "defaults": {},  # ehvi, 1 inference run per wave
+    "2 inference runs per wave": {"inference_runs_per_wave": 2},
+    "tpe (the old default)": {"sampler": "tpe"},
+    "gp (Optuna's, needs torch)": {"sampler": "gp"},
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grid-results", type=Path, help="a grid run's results/ folder to reuse (skip the grid run)")
-    parser.add_argument("--workdir", type=Path, help="keep the workflow folders here (default: a temporary folder)")
     parser.add_argument("--seeds", type=int, default=len(SEEDS), help="optimiser seeds (default 5)")
+    parser.add_argument("--spaces", nargs="*", default=list(spaces.SHAPES), choices=list(spaces.SHAPES))
+    parser.add_argument("--compare", action="store_true", help="also the variants the defaults were chosen from")
+    parser.add_argument("--workflow-search", action="store_true", help="one search through the workflow")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--points-per-wave", type=int, help="override the spec's points_per_wave (tuning)")
-    parser.add_argument("--inference-runs-per-wave", type=int, help="override inference_runs_per_wave (tuning)")
-    parser.add_argument("--no-workflow-search", action="store_true", help="skip the end-to-end search check")
+    parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     seeds = SEEDS[: args.seeds] if args.seeds <= len(SEEDS) else list(range(args.seeds))
-
-    keep = args.workdir is not None
-    root = args.workdir or Path(tempfile.mkdtemp(prefix="nns-search-bench-"))
-    root.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="nns-search-bench-"))
     try:
-        return run(args, root, seeds)
-    finally:
-        if not keep:
-            shutil.rmtree(root, ignore_errors=True)
-
-
-def run(args, root: Path, seeds: list[int]) -> int:
-    print("1. full grid through the workflow", flush=True)
-    grid_wall = None
-    if args.grid_results:
-        results = args.grid_results
-    else:
-        work = root / "grid"
-        config_file = workflow_config(work, {"grid": {"grid": copy.deepcopy(SPACE), "seeds": [1]}})
-        # runs.csv only: the study figures of a 1,024-point grid take longer than the grid itself
-        grid_wall = snakemake(work, config_file, args.cores, "results/runs.csv")
-        results = work / "results"
-        print(f"  grid results: {results} ({grid_wall / 60:.1f} min)", flush=True)
-
-    # the spec as the workflow reads it, from a config with the search study (budget: 15 % of the grid's jobs)
-    probe = root / "spec"
-    dummy = workflow_config(probe, {"s": search_study(1.0, 0)})
-    base_spec = load_spec(dummy)
-    oracle = Oracle(results / "runs.csv", base_spec.space, OBJECTIVES)
-    size = math.prod(len(v) for v in SPACE.values())
-    if oracle.points != size:
-        raise RuntimeError(f"{results / 'runs.csv'}: {oracle.points} rows, the space has {size} settings")
-    budget = BUDGET_SHARE * oracle.grid_jobs
-    jobs = math.floor(budget + 1e-9)
-    tuning = {}
-    if args.points_per_wave:
-        tuning["points_per_wave"] = args.points_per_wave
-    if args.inference_runs_per_wave:
-        tuning["inference_runs_per_wave"] = args.inference_runs_per_wave
-    from dataclasses import replace
-
-    spec = replace(base_spec, budget={"gpu_hours": budget}, **tuning)
-    everything = oracle.trials()
-    reference = reference_for(spec, everything)
-    grid_front = front(spec, everything)
-    whole = hypervolume([minimised(spec, t) for t in grid_front], reference)
-    failed = sum(t.status != "ok" for t in everything)
-    record(
-        "design space",
-        f"{oracle.points:,} settings x 1 seed ({' x '.join(f'{k} {len(v)}' for k, v in SPACE.items())}); "
-        f"{oracle.grid_jobs} GPU jobs; objectives {', '.join(f'{c} {d}' for c, d in OBJECTIVES.items())}; "
-        f"grid front {len(grid_front)} settings; {failed} failed",
-        ">= 1,000 points, a front of several settings",
-        oracle.points >= 1000 and len(grid_front) > 2,
-    )
-    if grid_wall is not None:
-        record(f"grid run (snakemake --cores {args.cores})", f"{grid_wall / 60:.1f} min wall", "", None)
-
-    print(f"2. search, GPU budget {budget:g} h (15 % of {oracle.grid_jobs} jobs), seeds {seeds}", flush=True)
-    searched: dict[str, dict] = {}
-    walls = {}
-    for sampler in SAMPLERS:
-        searched[sampler] = {}
+        base_spec = load_spec(workflow_config(root / "spec", {"s": search_study(1.0, 0)}))
+        print(
+            f"defaults: sampler {base_spec.sampler}, {base_spec.points_per_wave} settings per wave, "
+            f"{base_spec.inference_runs_per_wave} inference run(s) per wave",
+            flush=True,
+        )
+        variants = VARIANTS if args.compare else {"defaults": {}}
         t0 = time.monotonic()
-        for seed in seeds:
-            t = time.monotonic()
-            trials, waves, why = replay_search(replace(spec, seed=seed, sampler=sampler), oracle)
-            searched[sampler][seed] = (trials, waves)
-            print(
-                f"  {sampler}, seed {seed}: {len(trials)} settings in {len(waves) - 1} waves, "
-                f"{jobs_used(spec, trials)} jobs, HV {100 * share(spec, trials, reference, whole):.1f} %, "
-                f"{time.monotonic() - t:.0f} s; stopped: {why}",
-                flush=True,
-            )
-        walls[sampler] = time.monotonic() - t0
-    hv = {s: [share(spec, trials, reference, whole) for trials, _ in searched[s].values()] for s in SAMPLERS}
-    used = {s: [jobs_used(spec, trials) / oracle.grid_jobs for trials, _ in searched[s].values()] for s in SAMPLERS}
-    settings = {s: [len(trials) for trials, _ in searched[s].values()] for s in SAMPLERS}
-
-    print("3. random search at the same GPU budget", flush=True)
-    plain = [random_settings(spec, oracle, jobs, seed) for seed in seeds]
-    runs = [random_runs(spec, oracle, jobs, seed) for seed in seeds]
-    hv_plain = [share(spec, t, reference, whole) for t in plain]
-    hv_runs = [share(spec, t, reference, whole) for t in runs]
-    used_plain = [jobs_used(spec, t) / oracle.grid_jobs for t in plain]
-    used_runs = [jobs_used(spec, t) / oracle.grid_jobs for t in runs]
-
-    n = len(seeds)
-    best = SAMPLERS[0]
-    for sampler in SAMPLERS:
-        target = sampler == best
-        record(
-            f"search, sampler {sampler}: hypervolume share (median, range over {n} seeds)",
-            summary(hv[sampler]),
-            ">= 95 % of the grid front's" if target else "",
-            statistics.median(hv[sampler]) >= 0.95 if target else None,
-        )
-        record(
-            f"search, sampler {sampler}: GPU jobs used, % of the grid's",
-            f"{summary(used[sampler])}; {statistics.median(settings[sampler]):g} settings evaluated (median)",
-            "<= 15 %",
-            statistics.median(used[sampler]) <= BUDGET_SHARE + 1e-9,
-        )
-    record(
-        "random settings: hypervolume share",
-        f"{summary(hv_plain)}; jobs {summary(used_plain)}; {statistics.median(len(t) for t in plain):g} settings",
-        f"search ({best}): median higher",
-        statistics.median(hv[best]) > statistics.median(hv_plain),
-    )
-    record(
-        "random runs x all hardware values: hypervolume share",
-        f"{summary(hv_runs)}; jobs {summary(used_runs)}; {statistics.median(len(t) for t in runs):g} settings",
-        f"search ({best}): median higher",
-        statistics.median(hv[best]) > statistics.median(hv_runs),
-    )
-    for sampler in SAMPLERS:
-        wall = f"{walls[sampler]:.0f} s"
-        record(f"wall time of the {n} searches with {sampler} (replayed on the grid)", wall, "", None)
-
-    if not args.no_workflow_search:
-        print("4. one search through the workflow", flush=True)
-        workflow_search(root, spec, oracle, seeds[0], searched[best][seeds[0]][1], budget, args.cores, best)
-
-    print()
-    print("| benchmark | figure | target | verdict |")
-    print("|---|---|---|---|")
-    for row in ROWS:
-        print("| " + " | ".join(row) + " |")
-    return 0 if all(r[3] != "MISSED" for r in ROWS) else 1
+        results = [measure_space(shape, base_spec, seeds, variants) for shape in args.spaces]
+        print(f"all spaces: {(time.monotonic() - t0) / 60:.1f} min", flush=True)
+        for name in variants:
+            print(f"\n{name}:\n" + "\n".join(table(results, name)))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+        ok = all(verdict(r, "defaults")[0] for r in results)
+        if args.workflow_search:
+            ok = workflow_search(root, base_spec, args.cores) and ok
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
-def workflow_search(
-    root: Path, spec: SearchSpec, oracle: Oracle, seed: int, replayed: list, budget: float, cores: int, sampler: str
-):
+def workflow_search(root: Path, spec: SearchSpec, cores: int) -> bool:
+    """One search through the workflow on the stand-in (its own grid of the space, as NeuroSim runs it):
+    its wave files must be what the replay proposes from the workflow's own results."""
     import pandas as pd
 
     work = root / "workflow-search"
-    study = search_study(budget, seed, sampler)
-    for key in ("points_per_wave", "inference_runs_per_wave"):
-        study["search"][key] = getattr(spec, key)
-    config_file = workflow_config(work, {"s": study}, cost=cost_table())
+    budget = BUDGET_SHARE * 64
+    config_file = workflow_config(work, {"s": search_study(budget, 0)}, cost=cost_table())
     wall = snakemake(work, config_file, cores)
     trials = pd.read_csv(work / "results" / "search" / "s" / "trials.csv")
-    mismatched = 0
-    for _, row in trials.iterrows():
-        key = canonical(spec.space, {k: row[k] for k in spec.space})
-        expected = oracle.values.get(key)
-        if row["status"] != "ok" or expected is None:
-            mismatched += 1
-            continue
-        if any(not math.isclose(float(row[c]), expected[c], rel_tol=1e-9, abs_tol=1e-12) for c in OBJECTIVES):
-            mismatched += 1
-    waves_dir = work / "results" / "search" / "s" / "waves"
-    files = sorted(waves_dir.glob("*.json"), key=lambda p: int(p.stem))
-    workflow_waves = [[s["combo"] for s in json.loads(f.read_text())["settings"]] for f in files]
-    same = [[canonical(spec.space, c) for c in w] for w in workflow_waves] == [
-        [canonical(spec.space, c) for c in w] for w in replayed
-    ]
-    gpu = trials["gpu_hours_planned"].sum()
-    record(
-        f"search in the workflow ({sampler}, seed {seed}): values = oracle's",
-        f"{len(trials) - mismatched} of {len(trials)} settings equal; {gpu:g} GPU hours planned; {wall / 60:.1f} min",
-        "all equal",
-        mismatched == 0,
+    values = {
+        canonical(spec.space, {k: row[k] for k in spec.space}): {c: float(row[c]) for c in OBJECTIVES}
+        for _, row in trials.iterrows()
+    }
+    oracle = Oracle({}, spec.space)
+    oracle.values = values
+    try:
+        _, replayed, _ = replay_search(replace(spec, budget={"gpu_hours": budget}, seed=0), oracle)
+    except KeyError as missing:
+        replayed = [[{"proposed beyond the workflow's settings": str(missing)}]]
+    files = sorted((work / "results" / "search" / "s" / "waves").glob("*.json"), key=lambda p: int(p.stem))
+    workflow_waves = [[canonical(spec.space, c["combo"]) for c in json.loads(f.read_text())["settings"]] for f in files]
+    same = workflow_waves == [[canonical(spec.space, c) for c in w] for w in replayed]
+    print(
+        f"\nworkflow search (seed 0, defaults): {len(trials)} settings, {len(files)} wave files, "
+        f"{'identical to' if same else 'DIFFERENT from'} the replay on its own results; {wall / 60:.1f} min",
+        flush=True,
     )
-    record(
-        "search in the workflow: waves = replayed proposals",
-        f"{len(workflow_waves)} wave files vs {len(replayed)} replayed waves: {'identical' if same else 'DIFFERENT'}",
-        "identical",
-        same,
-    )
+    return same
 
 
 if __name__ == "__main__":

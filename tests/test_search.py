@@ -83,7 +83,7 @@ def needs_gp(sampler: str) -> None:
         pytest.skip(f"sampler gp needs {' and '.join(missing)} (pip install -e '.[gp]')")
 
 
-@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+@pytest.mark.parametrize("sampler", ["ehvi", "tpe", "gp"])
 def test_the_same_seed_proposes_the_same_settings_and_another_seed_others(sampler):
     needs_gp(sampler)
     _, first, _ = search(spec(sampler=sampler))
@@ -93,7 +93,7 @@ def test_the_same_seed_proposes_the_same_settings_and_another_seed_others(sample
     assert first != other
 
 
-@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+@pytest.mark.parametrize("sampler", ["ehvi", "tpe", "gp"])
 def test_an_interrupted_search_resumes_with_the_waves_it_would_have_proposed(sampler):
     needs_gp(sampler)
     history, waves, _ = search(spec(sampler=sampler))
@@ -103,7 +103,7 @@ def test_an_interrupted_search_resumes_with_the_waves_it_would_have_proposed(sam
     assert [(t.combo, t.status) for t in resumed.trials] == waves[3]
 
 
-@pytest.mark.parametrize("sampler", ["tpe", "gp"])
+@pytest.mark.parametrize("sampler", ["ehvi", "tpe", "gp"])
 def test_a_constrained_search_spends_its_budget_and_its_front_meets_the_constraint(sampler):
     """A small space, so that the optimiser asks settings it had (each told to Optuna as pruned)."""
     needs_gp(sampler)
@@ -116,11 +116,12 @@ def test_a_constrained_search_spends_its_budget_and_its_front_meets_the_constrai
     assert any(t.values["accuracy"] < 0.75 for t in history)  # the constraint had something to exclude
 
 
-def test_the_gp_sampler_chooses_the_inference_runs_and_learns_from_them():
-    """With gp, the runs after the first two follow the results: here accuracy falls with vari and TOPS/W
-    does not depend on it, so the runs it opens next lean to vari 0 far more than chance (1 in 5)."""
-    needs_gp("gp")
-    s = spec(sampler="gp", budget={"points": 64}, points_per_wave=4, inference_runs_per_wave=1)
+@pytest.mark.parametrize("sampler", ["ehvi", "gp"])
+def test_the_model_samplers_choose_the_inference_runs_and_learn_from_them(sampler):
+    """With a model, the runs after the first two follow the results: here accuracy falls with vari and
+    TOPS/W does not depend on it, so the runs it opens next lean to vari 0 far more than chance (1 in 5)."""
+    needs_gp(sampler)
+    s = spec(sampler=sampler, budget={"points": 64}, points_per_wave=4, inference_runs_per_wave=1)
     history, _, _ = search(s)
     runs = list(dict.fromkeys((t.combo["ADCprecision"], t.combo["vari"]) for t in history))
     next_runs = runs[2:10]
@@ -197,7 +198,7 @@ BAD_SEARCHES = [
         "studies.s.search.space.ADCprecison: unknown knob (did you mean 'ADCprecision'?)",
     ),
     ({"seed": -1}, "studies.s.search.seed = -1"),
-    ({"sampler": "bayes"}, "studies.s.search.sampler = 'bayes': one of tpe, gp"),
+    ({"sampler": "bayes"}, "studies.s.search.sampler = 'bayes': one of ehvi, tpe, gp"),
 ]
 
 
@@ -219,7 +220,11 @@ def test_the_gp_sampler_without_torch_is_refused_with_the_way_to_install_it(stan
         cfg.check(config, source="sweep.yaml")
     text = str(err.value)
     assert "sweep.yaml: studies.s.search.sampler = gp: needs torch and scipy in the workflow's Python" in text
-    assert "which lacks torch" in text and "pip install 'noisyneurosim[gp]'" in text and "sampler: tpe" in text
+    assert (
+        "which lacks torch" in text
+        and "pip install 'noisyneurosim[gp]'" in text
+        and "sampler: ehvi (nothing to install)" in text
+    )
 
 
 def test_a_study_searches_or_lists_points_not_both(standin, tmp_path):
@@ -281,3 +286,127 @@ def test_a_search_in_the_workflow_reuses_a_grids_runs_resumes_and_reports_its_fr
     added = trials_after.iloc[10:]
     in_grid = ((added["vari"] == 0.0) & (added["technode"] == 22)).sum()
     assert ran(proc, "run_estimate") == 4 - in_grid
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the default sampler (ehvi): runs valued by what they add to the front, no model once the GPU is spent
+
+
+def test_a_run_is_worth_what_its_settings_add_to_the_front_not_its_best_value_of_each_objective():
+    import numpy as np
+
+    from noisyneurosim.acquisition import gain
+
+    # to minimise; the front's corners (0, 1) and (1, 0), the reference (2, 2)
+    front_now = np.array([[0.0, 1.0], [1.0, 0.0]])
+    reference = np.array([2.0, 2.0])
+    # each of its settings is beaten by a front setting, though its best of each objective, (0.05, 0.05) taken
+    # apart, would beat the whole front
+    corners = np.array([[0.05, 1.0], [1.0, 0.05]])
+    middle = np.array([[0.5, 0.5]])  # fills the front's gap: adds the square (0.5 x 0.5) it dominates alone
+    assert gain(front_now, corners, reference) == 0.0
+    assert gain(front_now, middle, reference) == pytest.approx(0.25)
+    assert gain(front_now, np.vstack([corners, middle]), reference) == pytest.approx(0.25)
+
+
+def test_the_default_sampler_opens_the_run_that_adds_most_to_the_front(monkeypatch):
+    """Given what each candidate run's settings are predicted to be, the run chosen is the one whose settings
+    add most to the front; the wave's second choice goes elsewhere (the first is taken as if run)."""
+    import numpy as np
+
+    from noisyneurosim import acquisition
+
+    s = spec(space={"ADCprecision": [3, 4, 5, 6], "vari": [0.0], "technode": [22, 45]}, sampler="ehvi")
+    history = evaluate([Trial(combo={"ADCprecision": 3, "vari": 0.0, "technode": t}, wave=0) for t in (22, 45)])
+    # normalised, to minimise (accuracy, TOPS/W): 4 bits sits inside the front though its best of each
+    # objective beats the front's, 5 fills the front's gap, 6 extends it a little beyond its accuracy end
+    predicted = {
+        (4, 0.0): [[0.05, 1.0], [1.0, 0.05]],
+        (5, 0.0): [[0.4, 0.4], [0.6, 0.3]],
+        (6, 0.0): [[-0.05, 1.0]],
+    }
+
+    def predict(self, part):
+        vectors = np.array([predicted[part]])
+        meets = np.ones(vectors.shape[:2], dtype=bool)
+        return vectors, meets, vectors, meets
+
+    def fit(self):  # the front so far, normalised, to minimise: its corners (0, 1) and (1, 0)
+        self.front, self.reference = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([2.0, 2.0])
+        self.front_volume, self.fitted = acquisition.volume(self.front, self.reference), True
+
+    monkeypatch.setattr(acquisition.RunChooser, "_predict", predict)
+    monkeypatch.setattr(acquisition.RunChooser, "_fit", fit)
+    chooser = acquisition.RunChooser(s, history, seed=1)
+    first = chooser.next({(3, 0.0)})
+    second = chooser.next({(3, 0.0), first})
+    assert (first, second) == ((5, 0.0), (6, 0.0))
+
+
+@pytest.mark.parametrize("sampler", ["ehvi", "tpe", "gp"])
+def test_no_model_is_fitted_once_the_gpu_budget_is_spent(monkeypatch, sampler):
+    """A wave that can open no inference run fits nothing: the waves after the budget's last run only fill in
+    hardware values, each proposed without a model of the runs (ehvi's processes, or Optuna's study)."""
+    from noisyneurosim import acquisition
+    from noisyneurosim import search as search_module
+
+    needs_gp(sampler)
+    fits = []
+    current = {"wave": None}
+    real_fit, real_study = acquisition.RunChooser._fit, search_module.accuracy_study
+
+    def counted(self):
+        fits.append(current["wave"])
+        real_fit(self)
+
+    def counted_study(*args):
+        fits.append(current["wave"])
+        return real_study(*args)
+
+    monkeypatch.setattr(acquisition.RunChooser, "_fit", counted)
+    monkeypatch.setattr(search_module, "accuracy_study", counted_study)
+    s = spec(sampler=sampler, budget={"gpu_hours": 3.5}, points_per_wave=2, inference_runs_per_wave=1)
+    history: list[Trial] = []
+    opened = []
+    for wave in range(50):
+        current["wave"] = wave
+        proposal = propose(s, copy.deepcopy(history), wave, costs())
+        if proposal.stop:
+            break
+        if any(t.new_inference_runs for t in proposal.trials):
+            opened.append(wave)
+        history += evaluate(proposal.trials)
+    assert len(opened) == 3 and wave > opened[-1] + 1  # the test shows something: waves after the last run
+    # every fit served a wave that opened a run, once (ehvi's first run has nothing to fit: it is spread)
+    assert set(fits) <= set(opened) and fits == sorted(set(fits))
+    assert set(opened[1:]) <= set(fits)
+
+
+def test_a_search_space_knob_that_cannot_change_accuracy_is_refused_with_the_grids_warning(standin, tmp_path):
+    search = {"space": {"vari": [0.0, 0.05, 0.1]}, "objectives": {"accuracy": "max"}, "budget": {"points": 4}}
+    config = {**base_config(standin, tmp_path), "studies": {"s": {"search": search}}}
+    config["defaults"] = {**config.get("defaults", {}), "model": "DenseNet40"}
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.check(config, source="sweep.yaml")
+    text = str(err.value)
+    assert (
+        "sweep.yaml: studies.s.search.space.vari = [0.0, 0.05, 0.1]: vari is swept but cannot change accuracy" in text
+    )
+    assert "same accuracy" in text
+    # where it can change accuracy for some settings (VGG8 in the space too): the grid's warning, no refusal
+    search["space"]["model"] = ["VGG8", "DenseNet40"]
+    sweep = cfg.check(config, source="sweep.yaml")
+    assert any("vari is swept but cannot change accuracy here" in w for w in sweep.warnings)
+
+
+def test_an_infeasible_setting_says_which_constraint_it_misses_and_the_summary_how_sure_to_be():
+    from noisyneurosim.search_run import missed, untried_neighbours
+
+    s = spec(constraints=(Constraint("accuracy", ">=", 0.8), Constraint("tops_per_w", ">=", 10)))
+    trial = Trial(combo={"ADCprecision": 3, "vari": 0.1, "technode": 22}, wave=0, status="ok")
+    trial.values = {"accuracy": 0.7, "tops_per_w": 50.0}
+    assert missed(s, trial) == "misses accuracy >= 0.8 (0.7)"
+    # the front's accuracy setting (4 bits, vari 0.05) has neighbours never run: 3 and 5 bits, vari 0 and 0.1
+    on_front = Trial(combo={"ADCprecision": 4, "vari": 0.05, "technode": 22}, wave=0, status="ok")
+    ran_too = Trial(combo={"ADCprecision": 5, "vari": 0.05, "technode": 45}, wave=0, status="ok")
+    assert sorted(untried_neighbours(s, [on_front, ran_too], [on_front])) == [(3, 0.05), (4, 0.0), (4, 0.1)]

@@ -705,6 +705,34 @@ def _resolve_point(
     return knobs
 
 
+def _check_search_accuracy_knobs(
+    where: str, spec: SearchSpec, context: StudyContext, problems: list[str], warns: list[str]
+) -> None:
+    """A searched knob that cannot change accuracy (NeuroSim's rules, as for a grid): each of its values
+    opens an inference run of its own with the same accuracy. Refused where that holds for every setting of
+    the space, before any GPU hour; the grid's warning where it holds for some (model, mode or inference
+    searched too). A search's points do not exist when the config is read, so the space is asked here."""
+    deciding = [k for k in ("model", "mode", "inference") if k in spec.space]
+    first = {k: values[0] for k, values in spec.space.items()}
+    inert: dict[str, list[str]] = {}
+    cases = list(itertools.product(*(spec.space[k] for k in deciding)))
+    for values in cases:
+        combo = {**first, **dict(zip(deciding, values, strict=True))}
+        knobs = _resolve_point(where, where, combo, context.defaults, list(context.decouple), [], trains=context.trains)
+        for name, message in point_warnings(knobs, context.swept):
+            if message.startswith(f"{name} is swept but cannot change accuracy"):
+                inert.setdefault(name, []).append(message)
+    for name, messages in inert.items():
+        if len(messages) < len(cases):
+            warns.append(f"{where}.{SEARCH_KEY}: {messages[0]}")
+            continue
+        problems.append(
+            f"{where}.{SEARCH_KEY}.space.{name} = {_short(spec.space[name])}: {messages[0]}; each value would "
+            "open an inference run (GPU hours) with the same accuracy. Give it one value, or search it where it "
+            "matters (VGG8, mode WAGE, inference 1)"
+        )
+
+
 def check(config: dict, *, source: str = "config", base: Path | None = None) -> Sweep:
     """Validate a config mapping and expand it into points, once; raise ConfigError with every problem."""
     base = base or Path.cwd()
@@ -808,6 +836,7 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             for label in versions_of.get(study, [settings.label])
         ]
         if search is not None:
+            _check_search_accuracy_knobs(where, search, contexts[0], problems, warns)
             searches[study] = SearchStudy(search, contexts[0])
             continue
         seen_here: set = set()

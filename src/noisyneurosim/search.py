@@ -37,7 +37,7 @@ SPEC_KEYS = {
     "points_per_wave": "settings proposed per wave (each is run with every seed of the study)",
     "inference_runs_per_wave": "new inference runs a wave may open; its other settings reuse existing ones",
     "seed": "the optimiser's seed: the same config and seed propose the same points",
-    "sampler": "what chooses the inference runs: tpe, or gp (fewer runs to the front; needs torch and scipy)",
+    "sampler": "what chooses the inference runs: ehvi (the default), tpe, or gp (needs torch and scipy)",
 }
 BUDGET_KEYS = ("points", "gpu_hours", "core_hours")
 OBJECTIVE_COLUMNS = ("accuracy", *CHIP_METRICS)
@@ -45,10 +45,13 @@ DIRECTIONS = {"max": "maximize", "min": "minimize"}
 CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
 MAX_RANGE_VALUES = 1000  # one knob's {low, high, step}; a finer axis is a typo, not a design space
 ATTEMPTS_PER_SLOT = 20  # asks per wave slot before the wave is closed (duplicates, rejected settings)
+ASKED_OUT = "no new setting found in this wave's asks (the space may be explored)"
 SEED_LIMIT = 2**32  # what Optuna's samplers (numpy) accept
-# Optuna's samplers for the study that spends the GPU hours (benchmarks/search.py measures both); gp is
-# Optuna's Gaussian-process sampler, which needs torch and scipy in the workflow's own Python
-SAMPLERS = {"tpe": (), "gp": ("torch", "scipy")}
+# What chooses the inference runs, where the GPU hours go (benchmarks/search.py measures them on four
+# spaces): ehvi values each run by the hypervolume its settings are expected to add (acquisition.py, numpy
+# only); tpe is Optuna's TPE; gp Optuna's Gaussian-process sampler, which needs torch and scipy
+SAMPLERS = {"ehvi": (), "tpe": (), "gp": ("torch", "scipy")}
+DEFAULT_SAMPLER = "ehvi"
 GP_INSTALL = "pip install 'noisyneurosim[gp]'"
 
 
@@ -75,7 +78,7 @@ class SearchSpec:
     points_per_wave: int = 8
     inference_runs_per_wave: int = 2
     seed: int = 0
-    sampler: str = "tpe"
+    sampler: str = DEFAULT_SAMPLER
 
     @property
     def accuracy_knobs(self) -> tuple:
@@ -127,7 +130,7 @@ def check_spec(where: str, raw: Any, problems: list[str], *, check_knobs: Callab
             constraints.append(Constraint(m.group(1), m.group(2), float(m.group(3))))
     budget = _check_budget(f"{where}.budget", raw.get("budget"), problems, short)
     per_wave = _positive_int(f"{where}.points_per_wave", raw.get("points_per_wave", 8), problems, short)
-    default_runs = max(1, per_wave // 4)
+    default_runs = 1
     runs = _positive_int(
         f"{where}.inference_runs_per_wave", raw.get("inference_runs_per_wave", default_runs), problems, short
     )
@@ -135,7 +138,7 @@ def check_spec(where: str, raw: Any, problems: list[str], *, check_knobs: Callab
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
         problems.append(f"{where}.seed = {short(seed)}: an integer from 0 to 2**32 - 1")
         seed = 0
-    sampler = _check_sampler(f"{where}.sampler", raw.get("sampler", "tpe"), problems, short)
+    sampler = _check_sampler(f"{where}.sampler", raw.get("sampler", DEFAULT_SAMPLER), problems, short)
     return SearchSpec(
         space, tuple(objectives), tuple(constraints), budget, per_wave, min(runs, per_wave), seed, sampler
     )
@@ -146,12 +149,13 @@ def _check_sampler(where, value, problems, short) -> str:
 
     if value not in SAMPLERS:
         problems.append(f"{where} = {short(value)}: one of {', '.join(SAMPLERS)}")
-        return "tpe"
+        return DEFAULT_SAMPLER
     missing = [m for m in SAMPLERS[value] if importlib.util.find_spec(m) is None]
     if missing:
         problems.append(
             f"{where} = {value}: needs {' and '.join(SAMPLERS[value])} in the workflow's Python "
-            f"({sys.executable}), which lacks {' and '.join(missing)}: {GP_INSTALL}, or sampler: tpe"
+            f"({sys.executable}), which lacks {' and '.join(missing)}: {GP_INSTALL}, or sampler: {DEFAULT_SAMPLER} "
+            "(nothing to install)"
         )
     return value
 
@@ -327,7 +331,11 @@ def _gp_sampler(spec: SearchSpec, seed: int):
     """Optuna's Gaussian-process sampler: a model of each objective over the knobs from the first two runs
     on (benchmarks/search.py: fewer inference runs reach the front than with TPE)."""
     import optuna
+    import torch
 
+    # its matrices are small: on a few busy cores torch's thread pool made a replayed search about 3x slower
+    # than one thread, with identical proposals (issue #29)
+    torch.set_num_threads(1)
     return optuna.samplers.GPSampler(seed=seed, n_startup_trials=2)
 
 
@@ -415,6 +423,40 @@ def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
     return study
 
 
+class RunChoice:
+    """Which accuracy settings get the wave's new inference runs. Built on the wave's first ask, so a wave
+    that has no GPU hours left fits no model (ehvi's Gaussian processes, gp's, TPE's study)."""
+
+    def __init__(self, spec: SearchSpec, history: list[Trial], wave: int, rng: random.Random):
+        self.spec, self.history, self.wave, self.rng = spec, history, wave, rng
+        self.chooser = None
+
+    def next(self, taken: set) -> tuple | None:
+        if self.chooser is None:
+            if self.spec.sampler == "ehvi":
+                from .acquisition import RunChooser
+
+                self.chooser = RunChooser(self.spec, self.history, _wave_seed(self.spec.seed, self.wave) + 2)
+            else:
+                self.chooser = accuracy_study(self.spec, self.history, self.wave)
+        if self.spec.sampler == "ehvi":
+            return self.chooser.next(taken)
+        return _ask_accuracy(self.chooser, self.spec, taken, self.rng)
+
+
+def _run_affordable(spec: SearchSpec, used: dict, costs: Costs, taken: set, limit_points: int | None) -> bool:
+    """Whether some accuracy setting not run yet fits the budget: asked before anything is fitted for one."""
+    first = {k: spec.space[k][0] for k in spec.hardware_knobs}
+    for part in itertools.product(*(spec.space[k] for k in spec.accuracy_knobs)):
+        if part in taken:
+            continue
+        combo = {k: {**first, **dict(zip(spec.accuracy_knobs, part, strict=True))}[k] for k in spec.space}
+        gpu = 0.0 if costs.inference_done(combo) else costs.inference_hours(combo)
+        if not _over_budget(spec, used, costs.points_per_setting, gpu, costs.estimate_hours(combo), limit_points):
+            return True
+    return False
+
+
 def _ask_accuracy(study, spec: SearchSpec, taken: set, rng: random.Random) -> tuple | None:
     """An accuracy setting not run yet, from the accuracy study (or at random when it asks one that is)."""
     trial = study.ask()
@@ -442,10 +484,11 @@ def anchors(spec: SearchSpec, history: list[Trial]) -> list[tuple]:
 def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, limit_points: int | None = None) -> Wave:
     """The settings of wave `wave`, given every earlier result; an empty wave with stop=True ends the search."""
     study = replay(spec, history, wave)
-    # a space of both kinds: GPU hours go to accuracy settings chosen by their own results (each run's best
-    # value of each objective): in the whole space's study the hardware values' spread would hide them
-    accuracy = accuracy_study(spec, history, wave) if spec.accuracy_knobs and spec.hardware_knobs else None
     rng = random.Random(_wave_seed(spec.seed, wave) + 1)
+    # GPU hours go to accuracy settings chosen by their own model: in the whole space's study the hardware
+    # values' spread would hide them (ehvi chooses them in a space of accuracy knobs alone as well)
+    chosen_apart = spec.accuracy_knobs and (spec.hardware_knobs or spec.sampler == "ehvi")
+    accuracy = RunChoice(spec, history, wave, rng) if chosen_apart else None
     used = spent(history, costs.points_per_setting)
     seen = {_key(t.combo) for t in history}
     run_before = {spec.accuracy_part(t.combo) for t in history if t.status != "rejected"}
@@ -453,53 +496,41 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
     hardware_space = math.prod(len(spec.space[k]) for k in spec.hardware_knobs)
     per_part = _count_by_part(spec, history)
     proposed: list[Trial] = []
-    new_runs = 0
-    why = ""
-    attempts = 0
+    new_runs, why, attempts = 0, "", 0
     slots = spec.points_per_wave
     while len([t for t in proposed if t.status == "pending"]) < slots:
         attempts += 1
-        if attempts > ATTEMPTS_PER_SLOT * slots:
-            why = why or "no new setting found in this wave's asks (the space may be explored)"
-            break
+        asked_out = attempts > ATTEMPTS_PER_SLOT * slots
         budget_why = _over_budget(spec, used, costs.points_per_setting, 0.0, 0.0, limit_points)
-        if budget_why:
-            why = budget_why
+        if asked_out or budget_why:
+            why = (why or ASKED_OUT) if asked_out else budget_why
             break
         wave_parts = [spec.accuracy_part(t.combo) for t in proposed if t.status == "pending"]
         open_parts = [
             p for p in dict.fromkeys(ranked + wave_parts) if per_part.get(p, 0) < hardware_space and spec.hardware_knobs
         ]
         explore = new_runs < spec.inference_runs_per_wave and _gpu_left(spec, used) > 0
+        if explore and not _run_affordable(spec, used, costs, run_before | set(wave_parts), limit_points):
+            explore, new_runs, used["gpu_hours_closed"] = False, spec.inference_runs_per_wave, True
         if not explore and not open_parts:
             why = why or "the budget allows no new inference run and every run's hardware values are explored"
             break
-        fixed = {}
-        if explore and accuracy is not None:  # which accuracy setting next: the accuracy knobs' own study
-            part = _ask_accuracy(accuracy, spec, run_before | set(wave_parts), rng)
+        part = None
+        if explore and accuracy is not None:  # which accuracy setting next: the accuracy knobs' own model
+            part = accuracy.next(run_before | set(wave_parts))
             if part is None:  # every accuracy setting is run: hardware values only from here
                 new_runs = spec.inference_runs_per_wave
                 continue
-            fixed = dict(zip(spec.accuracy_knobs, part, strict=True))
-            study.enqueue_trial(params(spec, fixed))  # its hardware values: the whole space's study, given it
         elif not explore:  # a hardware value for an accuracy setting that is run (or in this wave)
             part = open_parts[(attempts - 1) % len(open_parts)]
-            fixed = dict(zip(spec.accuracy_knobs, part, strict=True))
-            study.enqueue_trial(params(spec, fixed))
-        trial = study.ask()
-        combo = _suggest(trial, spec)
-        if _key(combo) in seen:  # asked again: take an unseen setting at random instead (same fixed part)
-            study.tell(trial, state=_pruned())
-            combo = _unseen(spec, seen, fixed, rng)
-            if combo is None:
-                if not fixed:
-                    why = "every setting of the space is proposed"
-                    break
-                per_part[spec.accuracy_part(fixed)] = hardware_space  # its hardware values are all taken
-                continue
-            study.enqueue_trial(params(spec, combo))
-            trial = study.ask()
-            _suggest(trial, spec)
+        fixed = dict(zip(spec.accuracy_knobs, part, strict=True)) if part is not None else {}
+        trial, combo = _ask_setting(study, spec, fixed, seen, rng)  # its hardware values: the whole space's
+        if combo is None:
+            if not fixed:
+                why = "every setting of the space is proposed"
+                break
+            per_part[spec.accuracy_part(fixed)] = hardware_space  # its hardware values are all taken
+            continue
         part = spec.accuracy_part(combo)
         new = part not in run_before and part not in wave_parts and not costs.inference_done(combo)
         gpu = costs.inference_hours(combo) if new else 0.0
@@ -523,14 +554,37 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
             why = budget_why
             break
         result.gpu_hours, result.cpu_hours = gpu, cpu
-        used["points"] += costs.points_per_setting
-        used["gpu_hours"] += gpu
-        used["core_hours"] += cpu + GPU_HOUR_IN_CORE_HOURS * gpu
+        _charge(used, costs.points_per_setting, gpu, cpu)
         new_runs += 1 if new else 0
         per_part[part] = per_part.get(part, 0) + 1
         proposed.append(result)  # its trial stays running in this study: the journal shows it as asked
     pending = [t for t in proposed if t.status == "pending"]
     return Wave(wave=wave, trials=proposed, stop=not pending, why=why if not pending else "")
+
+
+def _ask_setting(study, spec: SearchSpec, fixed: dict, seen: set, rng: random.Random) -> tuple:
+    """The whole space's study asked for a setting (with `fixed` knobs kept); one asked before is swapped for
+    an unseen one at random. (trial, combo), or (None, None) when no unseen setting is left."""
+    if fixed:
+        study.enqueue_trial(params(spec, fixed))
+    trial = study.ask()
+    combo = _suggest(trial, spec)
+    if _key(combo) not in seen:
+        return trial, combo
+    study.tell(trial, state=_pruned())
+    combo = _unseen(spec, seen, fixed, rng)
+    if combo is None:
+        return None, None
+    study.enqueue_trial(params(spec, combo))
+    trial = study.ask()
+    _suggest(trial, spec)
+    return trial, combo
+
+
+def _charge(used: dict, points: int, gpu: float, cpu: float) -> None:
+    used["points"] += points
+    used["gpu_hours"] += gpu
+    used["core_hours"] += cpu + GPU_HOUR_IN_CORE_HOURS * gpu
 
 
 def _pruned():

@@ -281,7 +281,7 @@ def trials_table(study: SearchStudy, trials: list[Trial]):
     gpu = 0.0
     for i, t in enumerate(trials):
         gpu += t.gpu_hours
-        row = {"setting": i + 1, "wave": t.wave, "status": t.status, "reason": t.reason, **t.combo}
+        row = {"setting": i + 1, "wave": t.wave, "status": t.status, "reason": t.reason or missed(spec, t), **t.combo}
         for column in spec.columns:
             row[column] = t.values.get(column)
         seeds_rows = t.rows
@@ -298,6 +298,16 @@ def trials_table(study: SearchStudy, trials: list[Trial]):
         row["point_ids"] = " ".join(r["point_id"] for r in t.points)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def missed(spec, trial: Trial) -> str:
+    """Which constraints a finished setting misses, with its values ('' when it meets them all)."""
+    if trial.status != "ok":
+        return ""
+    misses = [
+        f"{c} ({trial.values[c.column]:.4g})" for c in spec.constraints if c.violation(trial.values[c.column]) > 0
+    ]
+    return "misses " + "; ".join(misses) if misses else ""
 
 
 def hypervolume_table(study: SearchStudy, trials: list[Trial]):
@@ -363,9 +373,9 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
         if len(infeasible):
             ax.scatter(infeasible[x], infeasible[y], s=18, marker="x", c="0.4", label="fails a constraint")
         on = ok[ok["on_front"]].sort_values(x)
-        if len(spec.objectives) == 2:
+        if len(on) and len(spec.objectives) == 2:  # no front: a note below, not an empty legend entry
             ax.plot(on[x], on[y], "o:", c="C3", label=f"front ({len(on)} settings)")
-        else:  # a front in more objectives than drawn: marks only, some look beaten in this view
+        elif len(on):  # a front in more objectives than drawn: marks only, some look beaten in this view
             others = ", ".join(c for c, _ in spec.objectives[2:])
             ax.plot(on[x], on[y], "o", c="C3", label=f"front in all objectives, also {others} ({len(on)})")
         for axis, column in (("x", x), ("y", y)):  # values over orders of magnitude: a log axis
@@ -379,8 +389,13 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
         ax.set_xlabel(f"{label(x)} ({dx})")
         ax.set_ylabel(f"{label(y)} ({dy})")
         ax.legend(fontsize=8)
+        if not len(on):  # a note, not an empty front: the reasons are in trials.csv
+            note = "no setting meets " + ", ".join(map(str, spec.constraints)) + ": no front (trials.csv: reason)"
+            ax.text(0.5, 0.02, note, ha="center", va="bottom", fontsize=8, transform=ax.transAxes)
     else:
-        ax.text(0.5, 0.5, "no setting finished: see trials.csv", ha="center", va="center", transform=ax.transAxes)
+        note = "one objective: its best settings are in front.csv" if len(ok) else "no setting finished: see trials.csv"
+        ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
     ax.set_title(f"Search {name}: front over the explored settings", fontsize=10)
     if len(volume) and volume["hypervolume"].notna().any():
         # steps with marks: settings that cost no GPU time stack at one x, and one wave may be all there is
@@ -392,6 +407,9 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
             f"Hypervolume as the search went ({gpu:.2f} GPU h planned;\nagainst GPU hours: hypervolume.csv)",
             fontsize=10,
         )
+    else:  # no front, no hypervolume: say so instead of drawing empty 0-1 axes
+        ax_hv.text(0.5, 0.5, "no front yet: no hypervolume", ha="center", va="center", transform=ax_hv.transAxes)
+        ax_hv.set_axis_off()
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp.png")
@@ -466,9 +484,63 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
                 f"{int(reached['settings_evaluated'])} settings and {reached['gpu_hours']:.2f} GPU hours "
                 "(results/search/" + name + "/hypervolume.csv).",
             ]
+        lines += ["", how_sure(spec, trials, best, volume)]
     else:
         lines.append("No setting met every constraint: there is no front yet (trials.csv has each reason).")
     return "\n".join(lines) + "\n"
+
+
+LAST_WAVES = 2  # the waves whose gain tells whether the front was still growing when the budget ran out
+
+
+def how_sure(spec, trials: list[Trial], best: list[Trial], volume) -> str:
+    """How much the last waves added to the front, and the accuracy settings never run next to it."""
+    from .knobs import display
+
+    waves = sorted({t.wave for t in trials})
+    final = volume["hypervolume"].iloc[-1]
+    text = []
+    if len(waves) > LAST_WAVES and final:
+        cutoff = waves[-LAST_WAVES - 1]
+        before = [i for i, t in enumerate(trials) if t.wave <= cutoff]
+        earlier = volume["hypervolume"].iloc[before[-1]] if before else 0.0
+        added = (final - (earlier or 0.0)) / final
+        trend = "still growing: a larger budget would likely move it" if added > 0.05 else "levelling off"
+        text.append(
+            f"How sure to be: the last {LAST_WAVES} waves (of {len(waves)}) added {100 * added:.1f} % of the "
+            f"front's hypervolume ({trend})."
+        )
+    untried = untried_neighbours(spec, trials, best)
+    if untried:
+        shown = "; ".join(
+            ", ".join(display(k, v) for k, v in zip(spec.accuracy_knobs, p, strict=True)) for p in untried[:8]
+        )
+        more = f" and {len(untried) - 8} more" if len(untried) > 8 else ""
+        text.append(
+            f"{len(untried)} accuracy setting{'s' if len(untried) != 1 else ''} next to the front's "
+            f"{'were' if len(untried) != 1 else 'was'} never run ({shown}{more}): the front may extend there."
+        )
+    elif spec.accuracy_knobs:
+        text.append("Every accuracy setting next to the front's was run.")
+    return " ".join(text)
+
+
+def untried_neighbours(spec, trials: list[Trial], best: list[Trial]) -> list[tuple]:
+    """Accuracy settings one step from a front setting's (one knob to its next value) that were never run."""
+    run = {spec.accuracy_part(t.combo) for t in trials if t.status != "rejected"}
+    out = []
+    for part in dict.fromkeys(spec.accuracy_part(t.combo) for t in best):
+        for i, knob in enumerate(spec.accuracy_knobs):
+            values = spec.space[knob]
+            ordered = sorted(values) if all(isinstance(v, (int, float)) for v in values) else list(values)
+            at = ordered.index(part[i])
+            steps = [at - 1, at + 1] if len(ordered) > 2 else [1 - at]
+            for j in steps:
+                if 0 <= j < len(ordered):
+                    neighbour = part[:i] + (ordered[j],) + part[i + 1 :]
+                    if neighbour not in run and neighbour not in out:
+                        out.append(neighbour)
+    return out
 
 
 def spec_record(study: SearchStudy) -> str:
