@@ -19,6 +19,7 @@ import yaml
 
 from .knobs import (
     COUPLINGS,
+    FLOAT_TEXT,
     KNOBS,
     MODEL_DATASETS,
     NOT_KNOBS,
@@ -55,7 +56,6 @@ STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", 
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 DATASET_KEYS = set(SECTION_KEYS["datasets"])
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
-FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 EPOCHS_TEXT = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
 
@@ -276,7 +276,8 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
                     out.append(v)
             if len(set(map(repr, out))) != len(out):
                 problems.append(f"{key} = {_short(value)}: repeated value")
-            typed[name] = out
+            if out:  # an axis none of whose values holds is named above, and expands to nothing
+                typed[name] = out
         else:
             v, err = coerce_knob(name, value)
             if err:
