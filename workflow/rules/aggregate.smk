@@ -78,4 +78,9 @@ rule report_outcome:
 
 onsuccess:
     # A sweep with failed or missing points must not look like a clean success.
-    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
+    pipeline.report_outcome(SWEEP, CONFIG_FILE)
+
+
+onerror:
+    # A job failed: still say how the sweep stands, and a full disk by name.
+    pipeline.report_after_error(SWEEP, CONFIG_FILE)

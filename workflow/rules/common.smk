@@ -71,15 +71,28 @@ wildcard_constraints:
 # The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing the Snakefile on a
 # cluster node stay quiet. Nothing under results/ is written here: only jobs write results.
 if workflow.is_main_process:
+    # a result changed after its job wrote it is no result: named here, before any job (and before the
+    # plan, which would count from it)
+    DAMAGED = integrity.damaged(SWEEP)
+    if DAMAGED:
+        raise WorkflowError(integrity.damage_message(DAMAGED, CONFIG_FILE, SWEEP))
     print(plan.plan_text(SWEEP), file=sys.stderr)
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
     cluster.check_limits_nest(workflow.resource_settings, SETTINGS)
-    # a result changed after its job wrote it is no result: named here, before any job
-    DAMAGED = integrity.damaged(SWEEP)
-    if DAMAGED:
-        raise WorkflowError(integrity.damage_message(DAMAGED, CONFIG_FILE))
+    # tables are rebuilt from the result files whenever they are not what their job wrote (a hand edit,
+    # a removed row) or lack this config's points: Snakemake would not notice either
+    STALE = integrity.stale_tables(SWEEP)
+    for table, why in STALE:
+        if (
+            table != paths.POINTS
+        ):  # the expanded config: rewritten whenever the config changed
+            print(
+                f"NoisyNeuroSIM: {table} is rebuilt from the result files: {why}",
+                file=sys.stderr,
+            )
+    snakemake_api.force_rebuild(workflow, [table for table, _ in STALE])
 
 
 # With a Slurm profile, the packed jobs and quota go in the plan and every request (packed jobs'

@@ -4,7 +4,7 @@ setup(snakemake)
 import json
 from pathlib import Path
 
-from noisyneurosim.files import write_json
+from noisyneurosim.files import file_checksum, write_json
 from noisyneurosim.neurosim import pack_traces, run_inference
 from noisyneurosim.settings import Settings
 
@@ -30,5 +30,7 @@ result["adaptations"] = snakemake.params.adaptations
 if job["traces"]:
     # kept for every estimate to come, also one for a hardware value added after this run
     result["traces"] = pack_traces(workdir, args["model"], Path(snakemake.output.traces))
+    # what every later start checks the kept archive against (a truncated or another run's archive is named)
+    result["traces"]["sha256"] = file_checksum(Path(snakemake.output.traces))
 # A NeuroSim failure is a result (recorded with its reason), not a job failure.
 write_json(Path(snakemake.output.result), {"args": args, "part": int(snakemake.wildcards.get("part", 0)), **result})
