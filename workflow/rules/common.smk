@@ -11,6 +11,7 @@ from noisyneurosim import (
     training,
 )
 from noisyneurosim.points import test_images as cfg_test_images
+from noisyneurosim.points import test_set_size
 from noisyneurosim.files import read_json
 
 SOURCE = paths.source(SETTINGS.commit)
@@ -192,6 +193,11 @@ def split_of(wildcards):
 
 def population_of(wildcards):
     return POPULATION[wildcards.acc]
+
+
+def test_set_of(wildcards):
+    """The dataset's whole test set: what the run's accuracy interval is about."""
+    return test_set_size(ACCURACY[wildcards.acc].knobs, SETTINGS)
 
 
 def wave_inputs(wildcards):
