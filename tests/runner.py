@@ -39,8 +39,8 @@ def row(runs, **knobs):
 
 
 def processes_in(workdir, word: bytes) -> list[int]:
-    """This test's processes whose command line holds `word` and that run in its folder (from /proc): never
-    another copy of the workflow, or another test, on the same machine."""
+    """This test's processes with `word` as one argument of their command line that run in its folder (from
+    /proc): never another copy of the workflow, or another test, on the same machine."""
     pids = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -50,7 +50,7 @@ def processes_in(workdir, word: bytes) -> list[int]:
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        if any(word in arg for arg in cmdline) and cwd.startswith(str(workdir)):
+        if word in cmdline and cwd.startswith(str(workdir)):
             pids.append(int(pid))
     return pids
 
