@@ -207,3 +207,25 @@ def test_a_full_disk_is_named_and_counted(finished, monkeypatch, capsys):
     assert cli.main(args) == 1 and "no space left on /" in capsys.readouterr().out
     reason = explain("inference: OSError: [Errno 28] No space left on device", {})
     assert "the disk holding the results" in reason and integrity.retryable(reason)
+
+
+def test_a_late_attempt_of_an_earlier_run_publishes_nothing(tmp_path):
+    """Case 6: Snakemake killed hard, its inference job lives on; the next run starts the same job again.
+    The late attempt of the earlier run must not overwrite the newer result or traces when it ends."""
+    from noisyneurosim.files import read_json
+    from noisyneurosim.neurosim import pack_traces
+    from noisyneurosim.ownership import Superseded, claim, still_owned
+
+    result = tmp_path / "results/inference/a1/parts/0.json"
+    traces = tmp_path / "results/inference/a1/traces.tar.gz"
+    orphan = still_owned(result, claim(result))  # the job of the killed run, still running
+    again = still_owned(result, claim(result))  # the same job, started by the next run
+    write_json(result, {"status": "ok", "correct": 31}, before_publish=again)
+    pack_traces(tmp_path, "VGG8", traces, before_publish=again)
+    newer = traces.read_bytes()
+    with pytest.raises(Superseded, match="a later attempt of this job owns it now"):
+        pack_traces(tmp_path / "elsewhere", "VGG8", traces, before_publish=orphan)
+    with pytest.raises(Superseded):
+        write_json(result, {"status": "failed", "reason": "killed"}, before_publish=orphan)
+    assert read_json(result)["correct"] == 31 and traces.read_bytes() == newer
+    assert sorted(p.name for p in result.parent.iterdir()) == [".0.json.owner", "0.json"]  # nothing half-made

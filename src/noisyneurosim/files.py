@@ -22,10 +22,11 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, before_publish=None) -> None:
     """Write via a temporary file in the same folder and rename; the temporary file never outlives a failure.
     The file gets the permissions open() would give it (mkstemp's are 0600: colleagues sharing a project
-    folder could not read the tables)."""
+    folder could not read the tables). `before_publish`, called just before the rename, may stop it
+    (ownership.still_owned: a late attempt of an earlier run publishes nothing)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -35,6 +36,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if before_publish is not None:
+            before_publish()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -77,11 +80,11 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict, before_publish=None) -> None:
     """A JSON result with its checksum inside: one atomic write, so file and checksum never disagree."""
     data = json.loads(json.dumps(json_safe(data), allow_nan=False, default=str))  # as it reads back
     data[CHECKSUM_KEY] = data_checksum(path, data)
-    atomic_write(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+    atomic_write_bytes(path, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode(), before_publish)
 
 
 def checksum_problem(path: Path, data: dict) -> str | None:
