@@ -229,3 +229,23 @@ def test_a_late_attempt_of_an_earlier_run_publishes_nothing(tmp_path):
         write_json(result, {"status": "failed", "reason": "killed"}, before_publish=orphan)
     assert read_json(result)["correct"] == 31 and traces.read_bytes() == newer
     assert sorted(p.name for p in result.parent.iterdir()) == [".0.json.owner", "0.json"]  # nothing half-made
+
+
+def test_a_changed_checkpoint_is_named_and_retry_copies_it_again(standin, tmp_path):
+    """A trained checkpoint is a result too: its checksum is in the training run's record."""
+    from noisyneurosim import paths
+    from noisyneurosim.files import file_checksum
+
+    config = {**base_config(standin, tmp_path), "studies": {"t": {"train": {"epochs": 2}, "grid": {"vari": [0.0]}}}}
+    sweep = cfg.check(config, source="sweep.yaml")
+    (train,) = {p.train_id for p in sweep.points}
+    best = tmp_path / paths.TRAINING.format(train=train) / "best.pth"
+    best.parent.mkdir(parents=True)
+    best.write_bytes(b"weights")
+    record = {"status": "ok", "checkpoints": {"best": str(best)}, "checkpoint_sha256": {"best": file_checksum(best)}}
+    write_json(tmp_path / paths.TRAINING_RECORD.format(train=train), record)
+    assert integrity.damaged(sweep, tmp_path) == []
+    best.write_bytes(b"other weights")
+    name = f"{paths.TRAINING.format(train=train)}/best.pth"
+    assert integrity.damaged(sweep, tmp_path) == [(name, "not the checkpoint its training wrote (checksum)")]
+    assert integrity.retry_plan(sweep, None, tmp_path) == [name, paths.TRAINING_RECORD.format(train=train)]

@@ -101,6 +101,13 @@ def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
             problem = problem_of(path)
             if problem:
                 found.append((name, problem))
+    for train in sorted({p.train_id for p in searched.points if p.train_id}):
+        record_name = paths.TRAINING_RECORD.format(train=train)
+        record = read_json(directory / record_name) if not problem_of(directory / record_name) else None
+        for choice, recorded in ((record or {}).get("checkpoint_sha256") or {}).items():
+            name = f"{paths.TRAINING.format(train=train)}/{choice}.pth"  # where finish_training puts it
+            if (directory / name).is_file() and file_checksum(directory / name) != recorded:
+                found.append((name, "not the checkpoint its training wrote (checksum)"))
     for acc in sorted({p.acc_id for p in searched.points}):
         archive = directory / paths.TRACES.format(acc=acc)
         first = directory / paths.FIRST_PART.format(acc=acc)
@@ -248,6 +255,9 @@ def dependents(name: str, directory: Path = Path(".")) -> list[str]:
             *(m.format(study=study) for m in made),
             paths.RUNS,
         ]
+    if name.startswith("results/training/") and name.endswith(".pth"):
+        # the run's record: finish_training copies the checkpoint again from the training's own state
+        return [paths.TRAINING_RECORD.format(train=parts[2]), paths.RUNS]
     return [paths.RUNS]
 
 
