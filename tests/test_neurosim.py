@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import git
@@ -184,4 +185,7 @@ def test_a_hung_make_is_killed_at_timeouts_build_and_reported(tmp_path):
     with open(tmp_path / "make.log", "w") as log, pytest.raises(RuntimeError) as err:
         _make(tmp_path, 1, log, timeout=1)
     assert "timed out after 1 s (timeouts.build) and was killed" in str(err.value)
+    deadline = time.monotonic() + 10  # a killed process leaves /proc a moment later
+    while processes_in(tmp_path, b"sleep") and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert processes_in(tmp_path, b"sleep") == []  # make and its children are gone (only this test's looked at)

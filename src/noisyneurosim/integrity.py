@@ -103,7 +103,8 @@ def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
                 found.append((name, problem))
     for train in sorted({p.train_id for p in searched.points if p.train_id}):
         record_name = paths.TRAINING_RECORD.format(train=train)
-        record = read_json(directory / record_name) if not problem_of(directory / record_name) else None
+        whole = (directory / record_name).is_file() and not problem_of(directory / record_name)
+        record = read_json(directory / record_name) if whole else None
         for choice, recorded in ((record or {}).get("checkpoint_sha256") or {}).items():
             name = f"{paths.TRAINING.format(train=train)}/{choice}.pth"  # where finish_training puts it
             if (directory / name).is_file() and file_checksum(directory / name) != recorded:
