@@ -38,8 +38,9 @@ def row(runs, **knobs):
     return hit.iloc[0]
 
 
-def inference_processes(workdir) -> list[int]:
-    """The NeuroSim inference processes running in a workflow folder (from /proc)."""
+def processes_in(workdir, word: bytes) -> list[int]:
+    """This test's processes with `word` as one argument of their command line that run in its folder (from
+    /proc): never another copy of the workflow, or another test, on the same machine."""
     pids = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -49,6 +50,11 @@ def inference_processes(workdir) -> list[int]:
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             continue
-        if b"inference.py" in cmdline and cwd.startswith(str(workdir)):
+        if word in cmdline and cwd.startswith(str(workdir)):
             pids.append(int(pid))
     return pids
+
+
+def inference_processes(workdir) -> list[int]:
+    """The NeuroSim inference processes running in a workflow folder."""
+    return processes_in(workdir, b"inference.py")

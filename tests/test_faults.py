@@ -12,6 +12,7 @@ from conftest import PROJECT, Workflow, base_config, git, make_standin
 from runner import inference_processes, ran
 
 from noisyneurosim.files import write_json
+from noisyneurosim.integrity import problem_of
 
 GRID = {"faults": {"grid": {"vari": [0.0, 0.1, 0.2, 0.3]}, "seeds": [1]}}
 
@@ -122,7 +123,8 @@ def test_results_are_written_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         write_json(target, {"status": "ok", "big": "x" * 100000})
-    assert json.loads(target.read_text()) == {"status": "ok"}  # the old result, whole
+    old = json.loads(target.read_text())
+    assert old["status"] == "ok" and "big" not in old and problem_of(target) is None  # the old result, whole
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # and no temporary file left behind
 
 

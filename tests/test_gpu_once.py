@@ -103,6 +103,8 @@ def test_freed_traces_are_said_before_a_new_hardware_value_needs_them(finished):
     wf.config["studies"]["s"]["grid"]["technode"] = [22, 32, 45]
     proc = wf.run(check=False)
     assert proc.returncode != 0 and "Missing output files" in proc.stderr and "traces.tar.gz" in proc.stderr
+    # the plan counts what the run will do (issue 28, case 13)
+    assert "GPU jobs (inference): 0 finished and kept, 0 to run, 2 finished but to run again" in proc.stderr
     proc = wf.run("--config", "allow_gpu_redo=true")
     assert ran(proc, "run_inference") == 2 and set(wf.runs()["status"]) == {"ok"}
 

@@ -2,9 +2,11 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import git
+from runner import processes_in
 
 from noisyneurosim.build import build_base, build_hardware
 from noisyneurosim.fetch import FetchError, fetch
@@ -129,8 +131,7 @@ def test_a_hanging_simulator_is_stopped_and_recorded(fetched, base, tmp_path):
         stderr_path=tmp_path / "est.err",
     )
     assert result["status"] == "failed" and "timed out after 2 s" in result["reason"]
-    leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "slow" / "main")], capture_output=True)
-    assert leftover.returncode == 1  # no process left behind
+    assert processes_in(tmp_path, str(tmp_path / "slow" / "main").encode()) == []  # no process left behind
 
 
 def test_fetch_from_a_bare_mirror(standin, tmp_path):
@@ -191,5 +192,7 @@ def test_a_hung_make_is_killed_at_timeouts_build_and_reported(tmp_path):
     with open(tmp_path / "make.log", "w") as log, pytest.raises(RuntimeError) as err:
         _make(tmp_path, 1, log, timeout=1)
     assert "timed out after 1 s (timeouts.build) and was killed" in str(err.value)
-    leftover = subprocess.run(["pgrep", "-f", "sleep 45"], capture_output=True)
-    assert leftover.returncode == 1  # make and its children are gone
+    deadline = time.monotonic() + 10  # a killed process leaves /proc a moment later
+    while processes_in(tmp_path, b"sleep") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_in(tmp_path, b"sleep") == []  # make and its children are gone (only this test's looked at)

@@ -170,12 +170,13 @@ def test_status_shows_done_failed_and_still_to_run(make_workflow):
     wf.write()
 
     def status():
-        return subprocess.run(
+        proc = subprocess.run(
             [sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path), "--directory", str(wf.workdir)],
             capture_output=True,
             text=True,
-            check=True,
-        ).stdout
+        )
+        assert proc.returncode == 1, proc.stderr  # points missing or failed: README, status exit codes
+        return proc.stdout
 
     before = status()
     assert re.search(r"still to run\s+2", before) and re.search(r"done\s+0", before)

@@ -199,6 +199,8 @@ BAD_SEARCHES = [
     ),
     ({"seed": -1}, "studies.s.search.seed = -1"),
     ({"sampler": "bayes"}, "studies.s.search.sampler = 'bayes': one of ehvi, tpe, gp"),
+    ({"space": {"vari": [[0.1, 0.2]]}}, "studies.s.search.space.vari[0] = [0.1, 0.2]: must be a number"),
+    ({"points_per_wave": 1000000000}, "studies.s.search.points_per_wave = 1000000000: at most 1,000"),
 ]
 
 
@@ -209,6 +211,13 @@ def test_a_bad_search_is_named_with_its_key_and_value(standin, tmp_path, change,
     with pytest.raises(cfg.ConfigError) as err:
         cfg.check(config, source="sweep.yaml")
     assert f"sweep.yaml: {message}" in str(err.value)
+
+
+def test_a_budget_in_yaml_exponent_notation_is_a_number_as_for_knobs(standin, tmp_path):
+    """YAML 1.1 reads 1e3 as text; knobs accept it (clkFreq: 1e9), so budgets do too."""
+    search = {"space": {"vari": [0.0, 0.1]}, "objectives": {"accuracy": "max"}, "budget": {"gpu_hours": "1e3"}}
+    config = {**base_config(standin, tmp_path), "studies": {"s": {"search": search}}}
+    assert cfg.check(config, source="sweep.yaml").searches["s"].spec.budget == {"gpu_hours": 1000.0}
 
 
 def test_the_gp_sampler_without_torch_is_refused_with_the_way_to_install_it(standin, tmp_path, monkeypatch):

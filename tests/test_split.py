@@ -8,7 +8,7 @@ import json
 import pytest
 from runner import ran
 
-from noisyneurosim.precision import job_seed
+from noisyneurosim.precision import accuracy_interval, job_seed, wilson
 
 CHIP = ["tops_per_w", "latency_ns", "dynamic_energy_pj", "chip_area_um2", "leakage_energy_pj"]
 
@@ -45,9 +45,14 @@ def test_splitting_pools_every_job_and_leaves_the_estimate_identical(thousands):
     assert whole["acc_id"] != split["acc_id"]
     for metric in CHIP:
         assert split[metric] == whole[metric], metric
-    # every one of the 4,000 images evaluated: the accuracy on them is known, the interval has no width
+    # 4,000 of the test set's 10,000 images: the interval is about the whole test set, so it has a width,
+    # narrower than without the finite-population correction (issue 28, case 12)
     for row in (whole, split):
-        assert row["accuracy_low"] == row["accuracy_high"] == row["accuracy"]
+        correct = int(row["accuracy_correct"])
+        low, high = accuracy_interval(correct, 4000, 10000)
+        assert (row["accuracy_low"], row["accuracy_high"]) == pytest.approx((low, high))
+        plain_low, plain_high = wilson(correct, 4000)
+        assert low < row["accuracy"] < high and high - low < plain_high - plain_low
 
 
 def test_job_seeds_differ_and_a_rerun_draws_the_same(thousands, tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import paths
 from .failures import explain
-from .files import atomic_write, read_json
+from .files import read_json, write_checked
 from .knobs import KNOBS, TRAIN_NAMES, TRAINING_SHAPED_BY
 from .network import describe_changes
 from .parse import BREAKDOWN_METRICS, CHIP_METRICS
@@ -239,7 +239,7 @@ def tables(sweep: Sweep, base: Path = Path(".")) -> tuple[pd.DataFrame, pd.DataF
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     buf = io.StringIO()
     df.to_csv(buf, index=False)
-    atomic_write(path, buf.getvalue())
+    write_checked(path, buf.getvalue())  # a hand edit is found, and the table rebuilt (integrity.stale_tables)
 
 
 def collect(sweep: Sweep, base: Path, *, runs_csv: Path, layers_csv: Path, training_csv: Path) -> pd.DataFrame:

@@ -51,34 +51,53 @@ def _with_searches(ns):
 
 
 def _status(ns) -> int:
-    from .aggregate import failure_log, tables
+    """The verdict a run ends with (integrity.verdict: the config's points against the result files), then
+    each failed point with its log, each damaged file, and this folder's jobs in Slurm. Exit code 0 when
+    every point is complete, 1 while points are failed, missing or damaged (2: the config is wrong)."""
+    from .aggregate import failure_log
+    from .files import space_problem
+    from .integrity import RETRY, STATUS_INCOMPLETE, verdict, verdict_text
 
-    sweep = _with_searches(ns)
-    runs, _ = tables(sweep, Path(ns.directory))
-    counts = runs["status"].value_counts()
-    print(f"{ns.config}: {len(runs)} points")
-    for status in ("ok", "failed", "missing"):
-        label = {"ok": "done", "failed": "failed", "missing": "still to run"}[status]
-        print(f"  {label:13s} {int(counts.get(status, 0))}")
-    failed = runs[runs["status"] == "failed"]
+    sweep = cfg.load(ns.config)
+    found, runs = verdict(sweep, Path(ns.directory))
+    print(f"{ns.config}: {found.points} points")
+    print(f"  {'done':13s} {found.ok}")
+    print(f"  {'failed':13s} {found.failed}")
+    print(f"  {'still to run':13s} {found.missing}")
+    failed = runs[runs["status"] == "failed"] if len(runs) else runs
     for _, row in failed.iterrows():
         print(f"  failed: {row['study']} {row['point_id']} seed {row['seed']}: {row['reason']}")
         print(f"          log: {failure_log(row)}")
-    from .integrity import RETRY, damaged, retryable
-
-    broken = damaged(sweep, Path(ns.directory))
-    for name, problem in broken:
+    for name, problem in found.damaged:
         print(f"  damaged: {name}: {problem}")
-    mendable = sum(retryable(str(r)) for r in failed["reason"])
-    if broken or mendable:
+    if found.damaged or found.retryable:
         print(
-            f"  to compute again {len(broken)} damaged result(s) and {mendable} failed point(s) a retry may mend: "
-            f"{RETRY} {ns.config} --directory {ns.directory}, then run the workflow again"
+            f"  to compute again {len(found.damaged)} damaged result(s) and {found.retryable} failed point(s) a "
+            f"retry may mend: {RETRY} {ns.config} --directory {ns.directory}, then run the workflow again"
         )
+    print(verdict_text(found, ns.config))
+    full = space_problem(Path(ns.directory))
+    if full:
+        print(f"  {full}")
     from .slurm import status_lines
 
     print("\n".join(status_lines(Path(ns.directory))))
-    return 0
+    return STATUS_INCOMPLETE if full else found.exit_code
+
+
+def _refused_while_running(ns, command: str) -> bool:
+    """Whether a Snakemake run holds the folder (its lock): then removing files under it would pull them from
+    under its jobs; said with the way out."""
+    locks = Path(ns.directory) / ".snakemake" / "locks"
+    if not (locks.is_dir() and any(locks.iterdir())):
+        return False
+    print(
+        f"{command}: a Snakemake run holds {Path(ns.directory).resolve()} (its lock, {locks}); nothing was "
+        "removed. Wait until it ends and run this again; if no run is alive any more (a hard kill, a lost "
+        "login), `snakemake --unlock` with the same config first.",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _retry(ns) -> int:
@@ -87,6 +106,8 @@ def _retry(ns) -> int:
     from .aggregate import tables
     from .integrity import retry_plan
 
+    if _refused_while_running(ns, "retry"):
+        return 3
     sweep = _with_searches(ns)
     directory = Path(ns.directory)
     runs = tables(sweep, directory)[0] if (directory / paths.RUNS).exists() else None
@@ -105,6 +126,8 @@ def _free_traces(ns) -> int:
     """Delete the kept layer traces of a config's inference runs (or of one study's, where no other study
     uses the run): the results stay and nothing reruns; a hardware value added afterwards needs the
     inference again, which a run then refuses without allow_gpu_redo."""
+    if _refused_while_running(ns, "free-traces"):
+        return 3
     sweep = _with_searches(ns)
     accs = {p.acc_id for p in sweep.points}
     if ns.study:

@@ -22,6 +22,7 @@ from .knobs import (
     COUPLINGS,
     EXTRA_KEY,
     EXTRA_TYPES,
+    FLOAT_TEXT,
     INFERENCE,
     KNOBS,
     MODEL_DATASETS,
@@ -64,7 +65,6 @@ STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", 
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 DATASET_KEYS = set(SECTION_KEYS["datasets"])
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
-FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 EPOCHS_TEXT = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
 
@@ -301,7 +301,8 @@ def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: boo
                     out.append(v)
             if len(set(map(repr, out))) != len(out):
                 problems.append(f"{key} = {_short(value)}: repeated value")
-            typed[name] = out
+            if out:  # an axis none of whose values holds is named above, and expands to nothing
+                typed[name] = out
         else:
             v, err = coerce_knob(name, value)
             if err:

@@ -21,6 +21,12 @@ class Signature:
 
 SIGNATURES = (
     Signature(
+        "no-space-left",
+        r"No space left on device",
+        "the disk holding the results (or NeuroSim's working folder) was full",
+        "free space (`python -m noisyneurosim status` names the file system), then `python -m noisyneurosim retry`",
+    ),
+    Signature(
         "network-file-mismatch",
         r"network file disagrees with the layer traces",
         "the C++ core would size its matrices from the network file and read past the traces (undefined numbers)",

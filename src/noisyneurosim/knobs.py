@@ -10,6 +10,7 @@ keeps two copies of these settings that do not agree out of the box.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ CROSSBAR_ONLY_KNOBS = ("vari", "onoffratio", "cellBit", "subArray", "parallelRea
 TORCH_SEED_LIMIT = 2**63  # torch.manual_seed refuses larger seeds (NeuroSim's scripts seed torch)
 NOT_KNOBS = {"numRowSubArray": "set by subArray", "seed": "use the study's seeds list (training: train.seed)"}
 # Said after a rejected value of these knobs: what NeuroSim itself would do with it.
+# a number as YAML 1.1 leaves it in text (1e9, 1e3): read as a number wherever the config takes one
+FLOAT_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 REJECTION_NOTES = {"technode": "NeuroSim exits with code 255 and prints nothing for other nodes"}
 
 

@@ -163,14 +163,21 @@ def trace_command(workdir: Path, model: str) -> Path:
     return Path(workdir) / f"layer_record_{model}" / "trace_command.sh"
 
 
-def pack_traces(workdir: Path, model: str, archive: Path) -> dict:
+def pack_traces(workdir: Path, model: str, archive: Path, before_publish=None) -> dict:
     """Keep a run's layer traces (layer_record_<model>/) as a gzip archive (level 1: DenseNet40's 65 MB
-    become about 3.5 MB in a second). An empty archive where the run wrote none (it failed)."""
+    become about 3.5 MB in a second). An empty archive where the run wrote none (it failed).
+    `before_publish` may stop the final rename (files.atomic_write_bytes)."""
     folder = trace_command(workdir, model).parent
     tmp = archive.with_name(archive.name + ".part")
     with tarfile.open(tmp, "w:gz", compresslevel=1) as tar:
         if folder.is_dir():
             tar.add(folder, arcname=folder.name)
+    if before_publish is not None:
+        try:
+            before_publish()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     os.replace(tmp, archive)
     raw = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
     return {"traces_bytes": raw, "traces_archive_bytes": archive.stat().st_size}

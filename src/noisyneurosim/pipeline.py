@@ -182,57 +182,37 @@ def read_points(path: str | Path = paths.POINTS) -> Sweep:
     return Sweep(data["config"], data["source"], points, Settings.from_config(data["config"]))
 
 
-def outcome(runs_csv: str | Path) -> dict:
-    """How many points of a runs table are ok, failed (and of those, may succeed on a retry) and still
-    missing; all 0 when there is no table yet."""
-    import pandas as pd
-
-    from .integrity import retryable
-
-    path = Path(runs_csv)
-    if not path.exists():
-        return {"points": 0, "ok": 0, "failed": 0, "retryable": 0, "missing": 0}
-    runs = pd.read_csv(path)
-    failed = runs[runs["status"] == "failed"]
-    return {
-        "points": len(runs),
-        "ok": int((runs["status"] == "ok").sum()),
-        "failed": len(failed),
-        "retryable": int(sum(retryable(str(r)) for r in failed["reason"])),
-        "missing": int((runs["status"] == "missing").sum()),
-    }
-
-
-def report_outcome(runs_csv: str | Path, config: str) -> None:
-    """Print the final line; raise (so Snakemake exits non-zero) while points are failed or missing, with
-    the one command that retries those a retry may mend. Runs at the end of every run (rule
-    report_outcome makes sure there is one), so a rerun that has nothing to do still says it."""
+def report_outcome(sweep: Sweep, config: str, directory: Path = Path(".")) -> None:
+    """Print the final line; raise (so Snakemake exits non-zero) while points are failed, missing or damaged,
+    with the one command that retries those a retry may mend. The verdict compares the config's points with
+    the result files (integrity.verdict), as `status` does. Runs at the end of every run (rule report_outcome
+    makes sure there is one), so a rerun that has nothing to do still says it."""
     from snakemake.exceptions import WorkflowError
 
-    from .integrity import RETRY
+    from .integrity import verdict, verdict_text
 
-    n = outcome(runs_csv)
-    if not n["points"]:
+    found, _ = verdict(sweep, directory)
+    if found.complete:
+        print(verdict_text(found, config), file=sys.stderr)
         return
-    if n["failed"] or n["missing"]:
-        problems = []
-        if n["failed"]:
-            problems.append(f"{n['failed']} of {n['points']} points failed")
-        if n["missing"]:
-            problems.append(f"{n['missing']} of {n['points']} points are missing (their jobs did not finish)")
-        retry = (
-            f" {n['retryable']} of the failed may succeed on a retry (a time limit, a GPU error, an exception):"
-            f" `{RETRY} {config}`, then run again."
-            if n["retryable"]
-            else " The failures are NeuroSim's verdicts on those settings; a retry would fail again."
-            if n["failed"]
-            else ""
-        )
-        raise WorkflowError(
-            f"{'; '.join(problems)} (reasons in {runs_csv}; `python -m noisyneurosim status {config}` lists them "
-            f"with their logs); {n['ok']} points are complete.{retry}"
-        )
-    print(f"NoisyNeuroSIM: all {n['points']} points complete; results in {runs_csv}", file=sys.stderr)
+    raise WorkflowError(verdict_text(found, config))
+
+
+def report_after_error(sweep: Sweep, config: str, directory: Path = Path(".")) -> None:
+    """After a job failed (Snakemake's own error above): how the sweep stands, from the same verdict, and a
+    full disk by name (a job that died writing its result left no reason of its own)."""
+    from .files import space_problem
+    from .integrity import verdict, verdict_text
+
+    full = space_problem(directory)
+    if full:
+        print(f"NoisyNeuroSIM: {full}", file=sys.stderr)
+    try:
+        found, _ = verdict(sweep, directory)
+    except (OSError, ValueError) as exc:  # the verdict must not hide Snakemake's error
+        print(f"NoisyNeuroSIM: could not read the results ({exc})", file=sys.stderr)
+        return
+    print(f"NoisyNeuroSIM: {verdict_text(found, config).removeprefix('NoisyNeuroSIM: ')}", file=sys.stderr)
 
 
 def check_env_modules(deployment_methods, modules: list[str], environ: dict | None = None) -> None:

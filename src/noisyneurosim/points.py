@@ -184,9 +184,15 @@ def stable_hash(prefix: str, payload: dict) -> str:
     return prefix + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
+def test_set_size(knobs: dict, settings: Settings) -> int:
+    """The images of the dataset's whole test set (the synthetic one's, where that is used): what an
+    accuracy interval is about (precision.accuracy_interval)."""
+    return settings.synthetic_test_images or TEST_IMAGES[knobs["dataset"]]
+
+
 def test_images_of(knobs: dict, settings: Settings) -> int:
     """The test images an inference run with these knobs may use: the set, or its first max_test_images."""
-    full = settings.synthetic_test_images or TEST_IMAGES[knobs["dataset"]]
+    full = test_set_size(knobs, settings)
     return min(full, settings.max_test_images) if settings.max_test_images else full
 
 

@@ -1,11 +1,12 @@
 """Accuracy to a stated precision: splitting a test set into jobs, the interval of pooled counts,
 when to stop adding jobs, and what that is expected to save.
 
-The quantity estimated is the accuracy of one inference run (its knobs and seed) on the first
-`population` test images (the whole set, or `max_test_images`). Jobs take the images in the test
-set's order, so after n images the estimate is a sample of n of the population; the 95 % interval
-is Wilson's score interval with the finite-population correction (variance times (N - n) / (N - 1)),
-which is exact (zero width) once every image has been evaluated. Stopping when the interval first
+The jobs of one inference run (its knobs and seed) evaluate the first `population` test images (the
+whole set, or `max_test_images`) in the test set's order. The interval (`accuracy_interval`, the one
+definition that runs.csv, the summaries and the figures use) is about the dataset's whole test set of
+`test_set` images: Wilson's score interval with the finite-population correction (variance times
+(N - n) / (N - 1)), which has zero width only once every image of the test set has been evaluated; a
+subset (`max_test_images`) says nothing certain about the test set. Stopping when the interval first
 reaches the target is a sequential rule, which makes the nominal 95 % slightly optimistic; waves of
 several jobs and a floor on the images (`min_images`) keep that cost small (README: accuracy).
 """
@@ -87,6 +88,12 @@ def wilson(correct: int, total: int, population: int | None = None, z: float = Z
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def accuracy_interval(correct: int, total: int, test_set: int) -> tuple[float, float]:
+    """The 95 % interval of an inference run's accuracy on its dataset's whole test set of `test_set` images,
+    from `total` of them evaluated: zero width only when all were."""
+    return wilson(correct, total, test_set)
+
+
 def halfwidth_of(correct: int, total: int, population: int | None = None) -> float:
     low, high = wilson(correct, total, population)
     return (high - low) / 2
@@ -99,12 +106,13 @@ def images_needed(accuracy: float, halfwidth: float, population: int) -> int:
     return min(population, math.ceil(n0 / (1 + (n0 - 1) / population)))
 
 
-def decide(parts: list[dict], split: Split, population: int) -> dict:
-    """After a wave: pool the jobs so far and say whether to stop, and why."""
+def decide(parts: list[dict], split: Split, population: int, test_set: int | None = None) -> dict:
+    """After a wave: pool the jobs so far and say whether to stop, and why. `test_set`: the dataset's whole
+    test set, which the interval is about (default: the population, when that is the whole set)."""
     failed = [p for p in parts if p.get("status") != "ok"]
     correct = sum(int(p.get("correct") or 0) for p in parts if p.get("status") == "ok")
     total = sum(int(p.get("total") or 0) for p in parts if p.get("status") == "ok")
-    low, high = wilson(correct, total, population)
+    low, high = accuracy_interval(correct, total, test_set or population)
     used_up = len(parts) >= split.jobs(population)
     decision = {"correct": correct, "total": total, "low": low, "high": high, "halfwidth": (high - low) / 2}
     if failed:
@@ -133,11 +141,11 @@ def expected_images(split: Split, population: int, accuracy: float | None = None
 FIRST_JOB_FIELDS = ("returncode", "command", "where", "test_set")
 
 
-def pool(parts: list[dict], split: Split, population: int, log_of=None) -> dict:
+def pool(parts: list[dict], split: Split, population: int, log_of=None, test_set: int | None = None) -> dict:
     """One accuracy per run: correct and total summed over its jobs, the interval of the pooled
     counts, why it stopped, every job's seed; failed when any job failed (naming it and its log)."""
     parts = sorted(parts, key=lambda p: int(p.get("part", 0)))
-    decision = decide(parts, split, population)
+    decision = decide(parts, split, population, test_set)
     record = {k: parts[0].get(k) for k in FIRST_JOB_FIELDS if parts and k in parts[0]}
     failed = [p for p in parts if p.get("status") != "ok"]
     if failed:
@@ -160,6 +168,7 @@ def pool(parts: list[dict], split: Split, population: int, log_of=None) -> dict:
         accuracy_low=decision["low"] if not failed else None,
         accuracy_high=decision["high"] if not failed else None,
         population=population,
+        test_set_images=test_set or population,  # what the interval is about (the whole test set)
         jobs=len(parts),
         stopped=decision["stopped"],
         target=split.halfwidth,

@@ -52,6 +52,20 @@ def gpu_results(sweep) -> dict[str, list[str]]:
     return {"inference": inference, "training": training}
 
 
+def traces_needed_again(sweep, directory: Path = Path(".")) -> list[str]:
+    """Inference runs whose first job finished, whose traces were freed, and that an estimate still to be made
+    needs: their GPU job runs again (only with allow_gpu_redo)."""
+    runs = []
+    for acc in sorted(sweep.accuracy_settings()):
+        first, traces = directory / paths.FIRST_PART.format(acc=acc), directory / paths.TRACES.format(acc=acc)
+        if not first.is_file() or traces.is_file():
+            continue
+        hws = {p.hw_id for p in sweep.points if p.acc_id == acc}
+        if any(not (directory / paths.ESTIMATE.format(acc=acc, hw=hw)).is_file() for hw in hws):
+            runs.append(acc)
+    return runs
+
+
 def trace_archives(sweep) -> list[str]:
     return sorted({paths.TRACES.format(acc=acc) for acc in sweep.accuracy_settings()})
 
@@ -60,13 +74,26 @@ def plan_lines(sweep, directory: Path = Path(".")) -> list[str]:
     """What this folder already holds of the sweep's GPU work, what is left, and the traces' disk use."""
     directory = Path(directory)
     lines = []
+    again = traces_needed_again(sweep, directory)
     for kind, results in gpu_results(sweep).items():
         if not results:
             continue
         done = sum((directory / r).is_file() for r in results)
+        redo = len(again) if kind == "inference" else 0
         lines.append(
-            f"  GPU jobs ({kind}): {done} finished and kept, {len(results) - done} to run"
+            f"  GPU jobs ({kind}): {done - redo} finished and kept, {len(results) - done} to run"
             + (" at most" if kind == "inference" and any(s.halfwidth for s in sweep.splits().values()) else "")
+            + (
+                f", {redo} finished but to run again: their traces were freed ({FREE_TRACES}) and a new estimate "
+                "needs them"
+                + (
+                    f" ({ALLOW_KEY})"
+                    if sweep.settings.allow_gpu_redo
+                    else f"; the run stops before any job unless --config {ALLOW_KEY}=true"
+                )
+                if redo
+                else ""
+            )
         )
     archives = trace_archives(sweep)
     kept = [directory / a for a in archives if (directory / a).is_file()]

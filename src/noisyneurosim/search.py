@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .knobs import INFERENCE_NAMES, TRAIN_NAMES
+from .knobs import FLOAT_TEXT, INFERENCE_NAMES, TRAIN_NAMES
 from .parse import CHIP_METRICS
 from .settings import GPU_HOUR_IN_CORE_HOURS
 
@@ -43,6 +43,8 @@ BUDGET_KEYS = ("points", "gpu_hours", "core_hours")
 OBJECTIVE_COLUMNS = ("accuracy", *CHIP_METRICS)
 DIRECTIONS = {"max": "maximize", "min": "minimize"}
 CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
+# settings (and inference runs) of one wave: every one becomes jobs of one Snakemake checkpoint
+MAX_PER_WAVE = 1000
 MAX_RANGE_VALUES = 1000  # one knob's {low, high, step}; a finer axis is a typo, not a design space
 ATTEMPTS_PER_SLOT = 20  # asks per wave slot before the wave is closed (duplicates, rejected settings)
 ASKED_OUT = "no new setting found in this wave's asks (the space may be explored)"
@@ -218,6 +220,9 @@ def _check_budget(where, raw, problems, short) -> dict:
         return {}
     out = {}
     for key, value in raw.items():
+        if isinstance(value, str) and FLOAT_TEXT.match(value.strip()):
+            value = float(value)  # YAML 1.1 reads 1e3 as text; knobs accept it, so budgets do
+            value = int(value) if key == "points" and value.is_integer() else value
         number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         if not number or value <= 0 or (key == "points" and not isinstance(value, int)):
             problems.append(
@@ -231,6 +236,9 @@ def _check_budget(where, raw, problems, short) -> dict:
 def _positive_int(where, value, problems, short) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         problems.append(f"{where} = {short(value)}: must be a positive integer")
+        return 1
+    if value > MAX_PER_WAVE:
+        problems.append(f"{where} = {short(value)}: at most {MAX_PER_WAVE:,} (each setting of a wave is its jobs)")
         return 1
     return value
 

@@ -58,3 +58,19 @@ def hooks_of_a_module(workflow, onstart, onsuccess, onerror) -> None:
         workflow._onstart = onstart
         workflow._onsuccess = onsuccess
         workflow._onerror = onerror
+
+
+def force_rebuild(workflow, files: list[str]) -> None:
+    """Make this run rebuild these files, as `--forcerun FILE` does (also where Snakemake lacks its metadata:
+    the producers' missing inputs are then made first). Called while the Snakefile is read, before Snakemake
+    hands the workflow its DAG settings: they get the files when the DAG is prepared."""
+    if not files:
+        return
+    prepare = workflow._prepare_dag
+
+    def prepare_with_rebuild(*args, **kwargs):
+        settings = workflow.dag_settings
+        settings.forcerun = frozenset({*settings.forcerun, *files})
+        return prepare(*args, **kwargs)
+
+    workflow._prepare_dag = prepare_with_rebuild

@@ -99,7 +99,11 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         row["accuracy_mean"] = acc["accuracy"].mean() if len(acc) else math.nan
         row["accuracy_std"] = acc["accuracy"].std(ddof=1) if len(acc) > 1 else math.nan
         lows, highs = [], []
-        if total > 0:
+        if len(acc) == 1 and "accuracy_low" in acc and acc["accuracy_low"].notna().all():
+            # one seed: the run's own interval, as runs.csv gives it (precision.accuracy_interval)
+            lows.append(float(acc["accuracy_low"].iloc[0]))
+            highs.append(float(acc["accuracy_high"].iloc[0]))
+        elif total > 0:
             lo, hi = wilson(int(correct), int(total))
             lows.append(lo)
             highs.append(hi)

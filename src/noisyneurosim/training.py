@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from .adapt import ROOT, TRAINING_ADAPTATIONS, apply_adaptations
-from .files import atomic_write, read_json, write_json
+from .files import atomic_write, file_checksum, read_json, write_json
 from .neurosim import NOT_TRAINED, dataset_env, record_not_run, script_command, shared_folders
 from .paths import TRAINING_CURVE_COLUMNS
 from .process import Interrupted, run, where
@@ -195,6 +195,8 @@ def finish(*, workdir: Path, last_job: dict, record_path: Path, curve_path: Path
                 shutil.copyfile(source, target.with_suffix(".part"))
                 target.with_suffix(".part").replace(target)
                 record["checkpoints"][name] = str(target)
+                # what every later start checks the checkpoint against (integrity.damaged)
+                record.setdefault("checkpoint_sha256", {})[name] = file_checksum(target)
     lines = [",".join(TRAINING_CURVE_COLUMNS)]
     lines += [",".join(_cell(row.get(c)) for c in TRAINING_CURVE_COLUMNS) for row in history]
     atomic_write(curve_path, "\n".join(lines) + "\n")

@@ -11,6 +11,7 @@ from noisyneurosim import (
     training,
 )
 from noisyneurosim.points import test_images as cfg_test_images
+from noisyneurosim.points import test_set_size
 from noisyneurosim.files import read_json
 
 # the points search studies propose while the workflow runs are read from their wave files when a job
@@ -75,15 +76,28 @@ wildcard_constraints:
 # The plan, once, before anything is scheduled (also on --dry-run); jobs re-parsing the Snakefile on a
 # cluster node stay quiet. Nothing under results/ is written here: only jobs write results.
 if workflow.is_main_process:
+    # a result changed after its job wrote it is no result: named here, before any job (and before the
+    # plan, which would count from it)
+    DAMAGED = integrity.damaged(SWEEP)
+    if DAMAGED:
+        raise WorkflowError(integrity.damage_message(DAMAGED, CONFIG_FILE, SWEEP))
     print(plan.plan_text(SWEEP), file=sys.stderr)
     pipeline.check_env_modules(
         workflow.deployment_settings.deployment_method, NEUROSIM_MODULES
     )
     cluster.check_limits_nest(workflow.resource_settings, SETTINGS)
-    # a result changed after its job wrote it is no result: named here, before any job
-    DAMAGED = integrity.damaged(SWEEP)
-    if DAMAGED:
-        raise WorkflowError(integrity.damage_message(DAMAGED, CONFIG_FILE))
+    # tables are rebuilt from the result files whenever they are not what their job wrote (a hand edit,
+    # a removed row) or lack this config's points: Snakemake would not notice either
+    STALE = integrity.stale_tables(SWEEP)
+    for table, why in STALE:
+        if (
+            table != paths.POINTS
+        ):  # the expanded config: rewritten whenever the config changed
+            print(
+                f"NoisyNeuroSIM: {table} is rebuilt from the result files: {why}",
+                file=sys.stderr,
+            )
+    snakemake_api.force_rebuild(workflow, [table for table, _ in STALE])
 
 
 # With a Slurm profile, the packed jobs and quota go in the plan and every request (packed jobs'
@@ -203,6 +217,11 @@ def split_of(wildcards):
 
 def population_of(wildcards):
     return POPULATION[wildcards.acc]
+
+
+def test_set_of(wildcards):
+    """The dataset's whole test set: what the run's accuracy interval is about."""
+    return test_set_size(ACCURACY[wildcards.acc].knobs, SETTINGS)
 
 
 def wave_inputs(wildcards):
@@ -365,11 +384,17 @@ def before_any_job(log=None):
 # A sweep with failed or missing points must not look like a clean success: the final line, and a non-zero
 # exit code while points are failed or missing.
 def after_success(log=None):
-    pipeline.report_outcome(paths.RUNS, CONFIG_FILE)
+    pipeline.report_outcome(SWEEP, CONFIG_FILE)
 
 
 # A run stopped because NeuroSim could not be fetched ends with that cause, and the stand-in to try instead.
-after_error = pipeline.on_fetch_failure(
+FETCH_FAILURE = pipeline.on_fetch_failure(
     paths.FETCH_LOG.format(commit=MAIN_COPY),
     paths.CHECKOUT.format(commit=MAIN_COPY),
 )
+
+
+# A job failed: still say how the sweep stands, and a full disk by name; a failed fetch of NeuroSim last.
+def after_error(log=None):
+    pipeline.report_after_error(SWEEP, CONFIG_FILE)
+    FETCH_FAILURE(log)

@@ -62,6 +62,7 @@ checkpoint decide_wave:
     params:
         split=split_of,
         population=population_of,
+        test_set=test_set_of,
     script:
         "../scripts/decide_wave.py"
 
@@ -80,6 +81,7 @@ rule pool_accuracy:
         args=inference_args,
         split=split_of,
         population=population_of,
+        test_set=test_set_of,
     script:
         "../scripts/pool_accuracy.py"
 

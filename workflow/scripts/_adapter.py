@@ -8,6 +8,7 @@ the whole traceback is; an error whose message is the whole story (a fetch that
 failed, upstream drift: `said_in_full`) is written as that message alone.
 """
 
+import contextlib
 import logging
 import os
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 
 def setup(snakemake):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
+    from noisyneurosim.files import mount_of, no_space
+
     job_log = open(snakemake.log.job, "a", buffering=1)  # noqa: SIM115 (open for the job's whole life)
     console = os.fdopen(os.dup(2), "w", buffering=1)
     os.dup2(job_log.fileno(), 2)  # also what C libraries and child processes write to stderr
@@ -24,6 +27,13 @@ def setup(snakemake):
     logging.basicConfig(stream=job_log, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
     def report(kind, value, tb):
+        if no_space(value):
+            # the disk is full: the job's own log cannot take it, so say it where Snakemake shows it first
+            where = value.filename or os.getcwd()
+            console.write(f"no space left on {mount_of(where)} (writing {where}): free space, then run again\n")
+            with contextlib.suppress(OSError):
+                traceback.print_exception(kind, value, tb, file=job_log)
+            return
         if getattr(kind, "said_in_full", False):  # a clear message that names the way out: no traceback
             job_log.write(f"{value}\n")
             console.write(f"{value}\n(also in {snakemake.log.job})\n")

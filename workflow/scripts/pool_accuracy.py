@@ -18,5 +18,7 @@ def log_of(part: int) -> str:
     )
 
 
-result = pool(parts, Split(**snakemake.params.split), snakemake.params.population, log_of)
+result = pool(
+    parts, Split(**snakemake.params.split), snakemake.params.population, log_of, test_set=snakemake.params.test_set
+)
 write_json(Path(snakemake.output.pooled), {"args": json.loads(snakemake.params.args), **result})

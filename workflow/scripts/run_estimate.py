@@ -6,7 +6,11 @@ from pathlib import Path
 
 from noisyneurosim.files import write_json
 from noisyneurosim.neurosim import failed_estimate, network_file, record_not_run, run_estimate, unpack_traces
+from noisyneurosim.ownership import claim, still_owned
 from noisyneurosim.settings import Settings
+
+# this attempt owns its result; one of an earlier run, left running, publishes nothing over it
+owned = still_owned(Path(snakemake.output.estimate), claim(Path(snakemake.output.estimate)))
 
 accuracy = json.loads(Path(snakemake.input.first).read_text())  # the first job: traces written?
 network = Path(snakemake.output.network)
@@ -31,4 +35,4 @@ else:
     )
     if not network.exists():
         network.write_text("")  # not run (traces unusable, or disagreeing with the network file)
-write_json(Path(snakemake.output.estimate), result)
+write_json(Path(snakemake.output.estimate), result, before_publish=owned)

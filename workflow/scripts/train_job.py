@@ -6,9 +6,12 @@ from pathlib import Path
 
 from noisyneurosim import paths
 from noisyneurosim.files import read_json, write_json
+from noisyneurosim.ownership import claim, still_owned
 from noisyneurosim.settings import Settings
 from noisyneurosim.training import run_job
 
+# this attempt owns its result; one of an earlier run, left running, publishes nothing over it
+owned = still_owned(Path(snakemake.output.job), claim(Path(snakemake.output.job)))
 previous = snakemake.input.get("previous")
 settings = Settings.from_config(snakemake.config)  # the interpreter, the data's folder, the time limit
 result = run_job(
@@ -28,4 +31,4 @@ result = run_job(
 )
 # A diverged or crashed training is a result (recorded with its reason), not a job failure.
 result["adaptations"] = snakemake.params.adaptations
-write_json(Path(snakemake.output.job), result)
+write_json(Path(snakemake.output.job), result, before_publish=owned)
