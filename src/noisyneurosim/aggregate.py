@@ -65,17 +65,20 @@ def failure_log(row) -> str:
     return row["estimate_log"] if reason.startswith("hardware") else row["inference_log"]
 
 
-def reproducibility_marks(sweep: Sweep, base: Path) -> dict[str, tuple[str, str]]:
-    """model -> (mark, detail) from the reproducibility guard's records."""
+def reproducibility_marks(sweep: Sweep, base: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(model, NeuroSim copy) -> (mark, detail) from the reproducibility guard's records: the guard runs one
+    estimate per model twice, so it speaks for the core of that estimate's version only."""
     marks = {}
-    for model in sweep.reproducibility_pairs():
+    hardware = sweep.hardware_settings()
+    for model, (_, hw) in sweep.reproducibility_pairs().items():
         record = read_json(base / paths.REPRODUCIBILITY.format(model=model))
         if record is None:
-            marks[model] = ("not checked", "the check has not run yet")
+            mark = ("not checked", "the check has not run yet")
         elif not record.get("checked"):
-            marks[model] = ("not checked", record.get("note", ""))
+            mark = ("not checked", record.get("note", ""))
         else:
-            marks[model] = ("identical" if record.get("identical") else "differed", record.get("note", ""))
+            mark = ("identical" if record.get("identical") else "differed", record.get("note", ""))
+        marks[(model, hardware[hw].commit)] = mark
     return marks
 
 
@@ -125,7 +128,9 @@ def point_row(
     row["neurosim_warnings"] = "; ".join((est or {}).get("warnings") or []) or None
     row["network"] = (est or {}).get("network")
     row["network_changes"] = describe_changes((est or {}).get("network_changes") or []) or None
-    mark, detail = (marks or {}).get(p.knobs["model"], ("off", "neurosim.check_reproducible is false"))
+    mark, detail = (marks or {}).get((p.knobs["model"], p.commit), ("off", "neurosim.check_reproducible is false"))
+    if mark == "off" and any(model == p.knobs["model"] for model, _ in marks or {}):
+        mark, detail = "not checked", "the guard ran this model's first estimate on another NeuroSim version"
     row["reproducibility"] = mark
     row["reproducibility_detail"] = detail
     row.update(_training_columns(p, trained))

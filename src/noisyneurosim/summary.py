@@ -232,11 +232,17 @@ def _versions_section(runs: pd.DataFrame) -> list[str]:
         if d.empty:
             continue
         lines.append(
-            f"| {version} | {COMPARED[metric]} | {d.median():+.1%} | {d.min():+.1%} to {d.max():+.1%} | {len(d)} |"
+            f"| {version} | {COMPARED[metric]} | {_change(d.median())} | {_change(d.min())} to {_change(d.max())} "
+            f"| {len(d)} |"
         )
     if table.empty:
         lines.append("| | no point finished on two versions yet | | | |")
     return [*lines, "", f"Best settings and the front below: on `{versions[0]}`.", ""]
+
+
+def _change(fraction: float) -> str:
+    """A relative difference as a percentage with three significant digits (-89.0 %, +0.00266 %)."""
+    return f"{100 * fraction:+.3g} %"
 
 
 def _provenance_notes(runs: pd.DataFrame) -> list[str]:
