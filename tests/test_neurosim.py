@@ -181,7 +181,7 @@ def test_an_unreachable_repository_ends_the_run_with_the_message_alone(make_work
         assert "Traceback" not in said and 'File "' not in said, said[-3000:]
     # and the run's last words are that cause and a way to try the workflow anyway, not Snakemake's generic error
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error: NoisyNeuroSIM: NeuroSim could not be fetched: git clone failed"), last
+    assert last.startswith("Error: NoisyNeuroSIM: NeuroSim could not be fetched: git fetch failed"), last
     assert "127.0.0.1" in last and "--configfile config/standin.yaml" in last
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT
 
+from noisyneurosim.slurm import SLURM_LOG_DIRS
+
 pytestmark = pytest.mark.slurm
 CI_PROFILE = Path(__file__).parent / "slurm_ci_profile"
 
@@ -267,15 +269,18 @@ def test_status_shows_a_pending_job_with_its_slurm_reason(make_workflow):
             and time.monotonic() < deadline
         ):
             time.sleep(1)
-        out = subprocess.run(
+        # a folder that ran with a Slurm profile (status asks Slurm about such folders only)
+        (wf.workdir / SLURM_LOG_DIRS[0]).mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
             [sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path), "--directory", str(wf.workdir)],
             capture_output=True,
             text=True,
             cwd=PROJECT,
-            check=True,
-        ).stdout
+        )
+        out = proc.stdout
     finally:
         subprocess.run(["scancel", job], check=False)
+    assert proc.returncode == 1, proc.stderr  # points still to run
     assert f"build_hardware: job {job} pending (PartitionConfig): will never start as asked" in out, out
     assert "still to run  1" in out
 

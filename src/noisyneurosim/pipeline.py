@@ -255,14 +255,17 @@ def fetch_failure(fetch_log: str | Path, checkout: str | Path) -> str | None:
     return f"NoisyNeuroSIM: NeuroSim could not be fetched: {cause} (log: {log}). Or, {STANDIN_HINT}."
 
 
-def on_fetch_failure(fetch_log: str | Path, checkout: str | Path):
-    """An onerror handler: a run that stopped because NeuroSim could not be fetched ends with that cause and the
-    stand-in as a way to try the workflow, instead of Snakemake's generic 'At least one job did not complete
-    successfully' 30 lines below it. Other failures are left to Snakemake's report."""
+def on_error(sweep: Sweep, config: str, fetch_log: str | Path, checkout: str | Path):
+    """The onerror handler: after a job failed, how the sweep stands and a full disk by name (report_after_error);
+    a run that stopped because NeuroSim could not be fetched ends with that cause and the stand-in as a way to
+    try the workflow, instead of Snakemake's generic 'At least one job did not complete successfully' 30 lines
+    below it. Other failures are left to Snakemake's report. Registered as it is (defined here, not in the
+    Snakefile), so that Snakemake prints its message without a traceback."""
 
     def handler(log=None):
         from snakemake_interface_common.exceptions import ApiError
 
+        report_after_error(sweep, config)
         message = fetch_failure(fetch_log, checkout)
         if message:
             raise ApiError(message)  # printed as "Error: <message>", without a traceback into this module

@@ -387,14 +387,10 @@ def after_success(log=None):
     pipeline.report_outcome(SWEEP, CONFIG_FILE)
 
 
-# A run stopped because NeuroSim could not be fetched ends with that cause, and the stand-in to try instead.
-FETCH_FAILURE = pipeline.on_fetch_failure(
+# A job failed: how the sweep stands, a full disk by name, and a failed fetch of NeuroSim with the stand-in to try.
+after_error = pipeline.on_error(
+    SWEEP,
+    CONFIG_FILE,
     paths.FETCH_LOG.format(commit=MAIN_COPY),
     paths.CHECKOUT.format(commit=MAIN_COPY),
 )
-
-
-# A job failed: still say how the sweep stands, and a full disk by name; a failed fetch of NeuroSim last.
-def after_error(log=None):
-    pipeline.report_after_error(SWEEP, CONFIG_FILE)
-    FETCH_FAILURE(log)
