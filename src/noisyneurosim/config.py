@@ -361,9 +361,8 @@ def _check_source(ns: dict, problems: list[str], base: Path, where: str = "neuro
         problems.append(f"{where}.commit: missing; a repo needs a pinned full 40-hex commit")
     if path is None or SECTION_KEYS["neurosim"]["path"].problem(path):
         return
-    folder = (base / path).expanduser()
-    if not folder.is_dir():
-        problems.append(f"{where}.path = {_short(path)}: no such folder")
+    folder = _existing_folder(base, path, f"{where}.path", problems)
+    if folder is None:
         return
     bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
     if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
@@ -460,15 +459,23 @@ def _check_extras_in_files(extras: tuple, versions: list, base: Path, problems: 
                 problems.append(f"{EXTRA_KEY}.{knob.name}: {missing} of version {version.label}")
 
 
+def _existing_folder(base: Path, value: str, key: str, problems: list[str]) -> Path | None:
+    """The folder a key names (relative to the workflow folder), or None with the problem said."""
+    folder = (base / value).expanduser()
+    if not folder.is_dir():
+        problems.append(f"{key} = {_short(value)}: no such folder")
+        return None
+    return folder
+
+
 def _check_overlay(overlay, problems: list[str], base: Path, where: str) -> None:
     """A group's own files: a folder, laid out like NeuroSim's tree, with every anchor the adaptations need."""
     from . import overlay as group_files
 
     if overlay is None or SECTION_KEYS["neurosim"]["overlay"].problem(overlay):
         return
-    folder = (base / overlay).expanduser()
-    if not folder.is_dir():
-        problems.append(f"{where}.overlay = {_short(overlay)}: no such folder")
+    folder = _existing_folder(base, overlay, f"{where}.overlay", problems)
+    if folder is None:
         return
     if not group_files.files(folder):
         problems.append(f"{where}.overlay = {_short(overlay)}: the folder is empty")
