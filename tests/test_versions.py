@@ -144,3 +144,25 @@ def test_a_folder_finished_on_the_old_commit_reruns_nothing_and_a_new_version_on
     old = after[after["neurosim_version"] == "standalone"].sort_values("ADCprecision")
     assert list(old["point_id"]) == list(before.sort_values("ADCprecision")["point_id"])
     assert list(old["tops_per_w"]) == list(before.sort_values("ADCprecision")["tops_per_w"])
+
+
+def test_a_reproducibility_record_of_another_pair_marks_no_point(two_versions, tmp_path):
+    """A folder that once checked another point (no longer in the config) does not lend its verdict."""
+    from noisyneurosim import aggregate
+    from noisyneurosim.config import check
+    from noisyneurosim.files import write_json
+
+    repo, original, *_ = two_versions
+    config = base_config((repo, original), tmp_path / "wf")
+    config["studies"] = {"s": {"grid": {"ADCprecision": [4]}, "seeds": [1]}}
+    sweep = check(config, source="sweep.yaml", base=tmp_path)
+    ((model, (acc, hw)),) = sweep.reproducibility_pairs().items()
+    record = {"model": model, "checked": True, "identical": True, "note": ""}
+    path = tmp_path / "results/reproducibility" / f"{model}.json"
+    path.parent.mkdir(parents=True)
+    write_json(path, {**record, "acc_id": "a0000000000", "hw_id": hw})
+    assert set(aggregate.reproducibility_marks(sweep, tmp_path).values()) == {
+        ("not checked", "the check has not run yet")
+    }
+    write_json(path, {**record, "acc_id": acc, "hw_id": hw})
+    assert set(aggregate.reproducibility_marks(sweep, tmp_path).values()) == {("identical", "")}

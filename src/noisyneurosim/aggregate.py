@@ -70,8 +70,10 @@ def reproducibility_marks(sweep: Sweep, base: Path) -> dict[tuple[str, str], tup
     estimate per model twice, so it speaks for the core of that estimate's version only."""
     marks = {}
     hardware = sweep.hardware_settings()
-    for model, (_, hw) in sweep.reproducibility_pairs().items():
+    for model, (acc, hw) in sweep.reproducibility_pairs().items():
         record = read_json(base / paths.REPRODUCIBILITY.format(model=model))
+        if record is not None and (record.get("acc_id"), record.get("hw_id")) != (acc, hw):
+            record = None  # a record of another pair (a point no longer in the config) says nothing of these
         if record is None:
             mark = ("not checked", "the check has not run yet")
         elif not record.get("checked"):

@@ -99,6 +99,9 @@ def plan_text(sweep: Sweep) -> str:
             f"({p['reproducibility_cpu_core_hours']:.2f} CPU core hours; neurosim.check_reproducible)"
             if p["reproducibility_checks"]
             else "  no reproducibility check (neurosim.check_reproducible: false)"
+            if not sweep.settings.check_reproducible
+            else "  no reproducibility check: it runs on the first grid or listed point of each model, and there is "
+            "none (searched points are not checked)"
         ),
         f"  expected cost: {p['gpu_hours']:.2f} GPU hours, {p['cpu_core_hours']:.2f} CPU core hours "
         "(cost table in the config)",
