@@ -85,6 +85,16 @@ def search_wave_files(sweep, directory: Path) -> list[str]:
     return found
 
 
+def problems_of_files(directory: Path, names, check) -> list[tuple[str, str]]:
+    """(name, what is wrong) for each of these files that exists and that `check` finds wrong."""
+    found = []
+    for name in names:
+        path = directory / name
+        if path.is_file() and (problem := check(path)):
+            found.append((name, problem))
+    return found
+
+
 def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     """(file, what is wrong) for every result file of the sweep that exists but is not what its job wrote:
     JSON results, kept traces archives and search wave records."""
@@ -95,12 +105,7 @@ def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     names = search_wave_files(sweep, directory)
     searched = with_searched_points(sweep, list(getattr(sweep, "searches", {})), directory)
     names += result_files(searched)
-    for name in names:
-        path = directory / name
-        if path.is_file():
-            problem = problem_of(path)
-            if problem:
-                found.append((name, problem))
+    found += problems_of_files(directory, names, problem_of)
     for train in sorted({p.train_id for p in searched.points if p.train_id}):
         record_name = paths.TRAINING_RECORD.format(train=train)
         whole = (directory / record_name).is_file() and not problem_of(directory / record_name)
@@ -133,12 +138,7 @@ def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     points = directory / paths.POINTS
     if points.is_file() and points.read_text() != points_text(sweep):
         stale.append((paths.POINTS, "not this config's points"))
-    for table in TABLES:
-        path = directory / table
-        if path.is_file():
-            problem = table_problem(path)
-            if problem:
-                stale.append((table, problem))
+    stale += problems_of_files(directory, TABLES, table_problem)
     runs = directory / paths.RUNS
     if runs.is_file() and not any(t == paths.RUNS for t, _ in stale):
         wanted = {p.point_id for p in with_searched_points(sweep, list(sweep.searches), directory).points}
