@@ -95,8 +95,9 @@ def test_stand_in_core_is_not_deterministic_on_upstream_densenet_file(make_workf
     wf.run()
     folder = wf.workdir / "traces"  # the kept traces, unpacked as the estimate unpacks them
     unpack_traces(next((wf.workdir / "results/inference").iterdir()) / "traces.tar.gz", folder)
-    build = next((wf.workdir / "results/builds").iterdir())
-    upstream = next((wf.workdir / "resources/neurosim").iterdir()) / "checkout/Inference_pytorch/NeuroSIM"
+    (build,) = (main.parent for main in (wf.workdir / "results/builds").glob("*/main"))
+    (checkout,) = (wf.workdir / "resources/neurosim").glob("*/checkout")  # beside it: the shared git cache
+    upstream = checkout / "Inference_pytorch/NeuroSIM"
     argv = (folder / "layer_record_DenseNet40/trace_command.sh").read_text().split()[2:]
     # a third of its runs print nan for the mis-sized layer: up to 20 runs, until two differ
     outputs = set()
