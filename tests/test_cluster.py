@@ -99,3 +99,57 @@ def test_the_plan_of_the_shipped_study_against_a_students_quota(tmp_path):
     # 40 GPU hours at 24 core-hours each do not fit 500 core-hours
     assert "charged on CLAIX: 962.7 core-hours" in out
     assert "quota (`r_wlm_usage -q`): 500.0 core-hours left; this sweep's 962.7 does NOT fit" in out
+
+
+def fake_squeue(tmp_path, output: str, code: int = 0) -> dict:
+    """An `squeue` that prints this (as `squeue --me -h -o slurm.QUEUE_FORMAT` would) and records its call."""
+    tool = tmp_path / "bin" / "squeue"
+    tool.parent.mkdir(parents=True, exist_ok=True)
+    tool.write_text(f"#!/bin/sh\necho \"$@\" >> {tmp_path}/squeue-calls\ncat <<'EOF'\n{output}\nEOF\nexit {code}\n")
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    return {"PATH": f"{tool.parent}:{os.environ['PATH']}"}
+
+
+def test_jobs_an_earlier_run_of_the_folder_left_on_slurm_stop_the_run_before_it_submits(tmp_path, monkeypatch):
+    """Found by the Slurm plugin's marks: the folder as working directory and the rule in the comment. Jobs of
+    other folders, and jobs of this folder the workflow did not submit (Snakemake itself as a Slurm job), are
+    not the earlier run's."""
+    import pytest
+    from snakemake.exceptions import WorkflowError
+
+    from noisyneurosim import slurm
+
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    queue = "\n".join(
+        [
+            f"101|RUNNING|None|1:02:03|n1|{folder}|rule_run_inference_wildcards_acc=a0123",
+            f"102|PENDING|Priority|0:00||{folder}/|rule_run_estimate_wildcards_acc=a0123_hw=h1",
+            f"103|RUNNING|None|0:10|n2|{tmp_path / 'other'}|rule_run_inference_wildcards_acc=a0123",
+            f"104|RUNNING|None|2:00|n1|{folder}|snakemake main process",
+            f"105|RUNNING|None|2:00|n1|{folder}|rule_not_of_this_workflow",
+        ]
+    )
+    jobs = slurm.parse_queue(queue, folder.resolve())
+    assert [j.job_id for j in jobs] == ["101", "102", "104", "105"]
+    earlier = slurm.earlier_run_jobs(jobs, ["run_inference", "run_estimate"], own_job="")
+    assert [j.job_id for j in earlier] == ["101", "102"]
+    assert slurm.earlier_run_jobs(jobs, ["run_inference"], own_job="101") == []
+
+    monkeypatch.setenv("PATH", fake_squeue(tmp_path, queue)["PATH"])
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    with pytest.raises(WorkflowError) as refused:
+        cluster.refuse_earlier_run(folder, ["run_inference", "run_estimate"], allow=False)
+    said = str(refused.value)
+    assert f"2 Slurm job(s) of an earlier run of {folder.resolve()} are still queued or running" in said
+    assert "101 (run_inference, running for 1:02:03 on n1)" in said and "102 (run_estimate, pending: Priority)" in said
+    assert "Nothing was submitted" in said and "scancel 101 102" in said and "allow_queued_jobs=true" in said
+    assert "--me" in (tmp_path / "squeue-calls").read_text()  # the user's own jobs only
+    cluster.refuse_earlier_run(folder, ["run_inference", "run_estimate"], allow=True)  # said, not refused
+    cluster.refuse_earlier_run(folder, ["build_base"], allow=False)  # none of its rules: nothing to say
+
+
+def test_a_slurm_that_does_not_answer_is_said_and_does_not_stop_the_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", fake_squeue(tmp_path, "", code=1)["PATH"])
+    cluster.refuse_earlier_run(tmp_path, ["run_inference"], allow=False)
+    assert "could not ask Slurm for jobs of an earlier run of this folder" in capsys.readouterr().err

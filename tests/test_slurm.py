@@ -397,7 +397,8 @@ def test_the_running_workflow_names_a_job_that_will_never_start(make_workflow):
         check=True,
     ).stdout
     job = submitted.split()[-1]
-    cmd = slurm_command(wf)
+    # the job looks like one an earlier run left (test_a_run_finds_the_jobs_an_earlier_run_left...): go on anyway
+    cmd = slurm_command(wf, "--config", "allow_queued_jobs=true")
     env = {**os.environ, "STANDIN_INFERENCE_SECONDS": "120", **module_env(wf.workdir)}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     said = []
@@ -413,9 +414,52 @@ def test_the_running_workflow_names_a_job_that_will_never_start(make_workflow):
         proc.wait(timeout=120)
         reader.join(timeout=10)
         subprocess.run(["scancel", job], check=False)
+    assert any("submitting anyway, as allow_queued_jobs asks" in line for line in said), "".join(said)[-3000:]
     lines = [line for line in said if warning in line]
     assert lines, "".join(said)[-3000:]
     assert f"scancel {job}" in lines[0]
     deadline = time.monotonic() + 60
     while our_jobs(wf.workdir) and time.monotonic() < deadline:
         time.sleep(1)
+
+
+def test_a_run_finds_the_jobs_an_earlier_run_left_and_submits_nothing(make_workflow):
+    """Issue 28, case 6: Snakemake on the login node died (kill -9, a lost session) and its jobs live on. The
+    next run finds them by the plugin's marks (the folder as working directory, the rule in the comment),
+    names them with the scancel to run and submits nothing; `status` names them too."""
+    wf = make_workflow({"orphan": {"grid": {"vari": [0.0]}, "seeds": [6]}})
+    wf.write()
+    # an inference job as the plugin submits it (job name: the earlier run's id), still running
+    submitted = subprocess.run(
+        ["sbatch", "--parsable", "-p", "c18m", "-c", "1", "-D", str(wf.workdir), "-A", ACCOUNT]
+        + ["--job-name", "0e4c1f7a-earlier-run", "--comment", "rule_run_inference_wildcards_acc=a0123456789"]
+        + ["--wrap", "sleep 300"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    job = submitted.strip().split(";")[0]
+    try:
+        proc = subprocess.run(
+            slurm_command(wf),
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, **module_env(wf.workdir)},
+        )
+        queued = our_jobs(wf.workdir)
+        (wf.workdir / SLURM_LOG_DIRS[0]).mkdir(parents=True, exist_ok=True)  # status asks Slurm about such folders
+        status = subprocess.run(
+            [sys.executable, "-m", "noisyneurosim", "status", str(wf.config_path), "--directory", str(wf.workdir)],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT,
+        )
+    finally:
+        subprocess.run(["scancel", job], check=False)
+    assert proc.returncode != 0
+    assert f"1 Slurm job(s) of an earlier run of {wf.workdir.resolve()} are still queued or running" in proc.stderr
+    assert f"  {job} (run_inference, " in proc.stderr and f"scancel {job}" in proc.stderr, proc.stderr[-3000:]
+    assert "Nothing was submitted" in proc.stderr
+    assert queued == [job]  # nothing of this run was submitted
+    assert f"run_inference: job {job} " in status.stdout and f"scancel {job}" in status.stdout, status.stdout

@@ -278,6 +278,38 @@ def watch_pending(
     return thread
 
 
+ALLOW_QUEUED_KEY = "allow_queued_jobs"
+
+
+def refuse_earlier_run(workdir: str | Path, rules, allow: bool, environ: dict | None = None) -> None:
+    """Before anything is submitted to Slurm: stop while jobs of an earlier run of this folder are still queued
+    or running (a hard kill, a lost login session; README: after a hard kill), naming them and the ways on.
+    Called for runs with the Slurm executor only: a local run never waits on squeue (where the tools exist but
+    no controller answers, each call takes seconds)."""
+    from snakemake.exceptions import WorkflowError
+
+    from . import slurm
+
+    workdir = Path(workdir).resolve()
+    try:
+        queued = slurm.queued_jobs(workdir)
+    except (OSError, subprocess.SubprocessError, slurm.SlurmUnreachable) as exc:
+        print(
+            f"NoisyNeuroSIM: could not ask Slurm for jobs of an earlier run of this folder ({exc}); "
+            "`squeue --me` shows them",
+            file=sys.stderr,
+        )
+        return
+    own = (os.environ if environ is None else environ).get("SLURM_JOB_ID", "")
+    problem = slurm.earlier_run_problem(slurm.earlier_run_jobs(queued, rules, own), workdir, ALLOW_QUEUED_KEY)
+    if problem is None:
+        return
+    if not allow:
+        raise WorkflowError(problem)
+    head = problem.split("\nNothing was submitted", 1)[0]
+    print(f"{head}\nNoisyNeuroSIM: submitting anyway, as {ALLOW_QUEUED_KEY} asks", file=sys.stderr)
+
+
 def preflight(resource_settings, group_settings, rules, plan: dict, cost_seconds: dict[str, float]) -> bool:
     """Once every rule exists, in the main process: with a Slurm profile, print what packed jobs
     look like and stop on any request the cluster can never run. True for a Slurm run."""

@@ -53,6 +53,7 @@ TOP_LEVEL_KEYS = {
     "datasets": "where datasets are staged",
     "max_test_images": "limit on test images per inference run",
     "allow_gpu_redo": "let this run redo finished GPU work though nothing that decides it changed",
+    "allow_queued_jobs": "let this run submit to Slurm though jobs of an earlier run of the folder are queued",
     "accuracy": "splitting inference runs into jobs; stopping at a stated precision",
     "training": "training jobs: epochs per job, a limit on training images",
     "timeouts": "per-job time limits in seconds",
@@ -601,9 +602,10 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             problems.append(f"{key}: unknown top-level key{_did_you_mean(key, TOP_LEVEL_KEYS)}")
-    redo = config.get("allow_gpu_redo", False)
-    if isinstance(redo, str) and redo.lower() in ("true", "false"):  # --config allow_gpu_redo=true gives a string
-        config["allow_gpu_redo"] = redo.lower() == "true"
+    for key in ("allow_gpu_redo", "allow_queued_jobs"):
+        allow = config.get(key, False)
+        if isinstance(allow, str) and allow.lower() in ("true", "false"):  # --config KEY=true gives a string
+            config[key] = allow.lower() == "true"
     _check_values("", {k: v for k, v in config.items() if k in SECTION_KEYS[""]}, SECTION_KEYS[""], problems)
     for section in ("neurosim", "python", "datasets", "training", "limits", "timeouts"):
         given = _check_section(section, config.get(section), set(SECTION_KEYS[section]), problems)

@@ -240,6 +240,12 @@ _CATALOGUE = (
     Setting("datasets.synthetic_test_images", "int", 100, "synthetic test images generated", minimum=1),
     Setting("max_test_images", "int", None, "evaluate only the first N test images", nullable=True, minimum=1),
     Setting("allow_gpu_redo", "bool", False, "let this run redo finished GPU work though nothing deciding changed"),
+    Setting(
+        "allow_queued_jobs",
+        "bool",
+        False,
+        "let this run submit to Slurm though jobs of an earlier run of the folder are queued or running",
+    ),
     # a training job's epochs: well inside a GPU job under 24 h (CLAIX asks for that); null: one job
     Setting("training.epochs_per_job", "int", 50, "epochs per training job", nullable=True, minimum=1),
     Setting(
@@ -328,6 +334,7 @@ class Settings:
     synthetic_test_images: int = 0  # 0: the real dataset
     max_test_images: int | None = default("max_test_images")
     allow_gpu_redo: bool = default("allow_gpu_redo")  # redo finished GPU work though nothing deciding changed
+    allow_queued_jobs: bool = default("allow_queued_jobs")  # submit though an earlier run's jobs are queued
     max_train_images: int | None = default("training.max_train_images")  # None: the whole training set
     epochs_per_job: int | None = default("training.epochs_per_job")  # None: a training run in one job
     accuracy: dict = field(default_factory=dict)  # the config's accuracy section (a study's overrides it)
@@ -394,6 +401,7 @@ class Settings:
             synthetic_test_images=int(value("datasets.synthetic_test_images")) if value("datasets.synthetic") else 0,
             max_test_images=value("max_test_images"),
             allow_gpu_redo=value("allow_gpu_redo"),
+            allow_queued_jobs=value("allow_queued_jobs"),
             max_train_images=value("training.max_train_images"),
             epochs_per_job=value("training.epochs_per_job"),
             accuracy=dict(config.get("accuracy") or {}),

@@ -56,20 +56,56 @@ class SlurmUnreachable(RuntimeError):
     """squeue or sacct answered with an error (no controller, no database): no answer about any job."""
 
 
-def queued_jobs(workdir: Path) -> list[SlurmJob]:
-    """This workflow's jobs in the queue (pending or running)."""
-    proc = subprocess.run(
-        ["squeue", "--me", "-h", "-o", "%i|%T|%r|%M|%N|%Z|%k"], capture_output=True, text=True, timeout=60
-    )
-    if proc.returncode != 0:  # an empty answer from a controller it could not reach is no answer
-        raise SlurmUnreachable(f"squeue: {(proc.stderr.strip().splitlines() or [f'exit code {proc.returncode}'])[-1]}")
+QUEUE_FORMAT = "%i|%T|%r|%M|%N|%Z|%k"  # id, state, reason, elapsed, node, working folder, comment
+
+
+def parse_queue(text: str, workdir: Path) -> list[SlurmJob]:
+    """The jobs of `squeue -o QUEUE_FORMAT` whose working folder is `workdir` (resolved)."""
     jobs = []
-    for line in proc.stdout.splitlines():
+    for line in text.splitlines():
         fields = line.split("|", 6)
         if len(fields) == 7 and _ours(fields[5], workdir):
             job_id, state, reason, elapsed, node, _, comment = fields
             jobs.append(SlurmJob(job_id, _rule(comment), state, reason, elapsed, node))
     return jobs
+
+
+def queued_jobs(workdir: Path) -> list[SlurmJob]:
+    """This workflow's jobs in the queue (pending or running)."""
+    proc = subprocess.run(["squeue", "--me", "-h", "-o", QUEUE_FORMAT], capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:  # an empty answer from a controller it could not reach is no answer
+        raise SlurmUnreachable(f"squeue: {(proc.stderr.strip().splitlines() or [f'exit code {proc.returncode}'])[-1]}")
+    return parse_queue(proc.stdout, workdir)
+
+
+def earlier_run_jobs(jobs: list[SlurmJob], rules, own_job: str = "") -> list[SlurmJob]:
+    """Of this folder's queued jobs, those the workflow submitted (the plugin's comment names one of its rules):
+    at the start of a run, before it submitted anything, they are an earlier run's. Snakemake itself run as a
+    Slurm job (`own_job`, its SLURM_JOB_ID) and other jobs started from the folder are not."""
+    return [j for j in jobs if j.rule in set(rules) and j.job_id != own_job]
+
+
+def describe_job(job: SlurmJob) -> str:
+    if job.state == "PENDING":
+        return f"{job.job_id} ({job.rule}, pending: {job.reason})"
+    return f"{job.job_id} ({job.rule}, {job.state.lower()} for {job.elapsed} on {job.node})"
+
+
+def earlier_run_problem(jobs: list[SlurmJob], workdir: Path, allow_key: str) -> str | None:
+    """The refusal before anything is submitted while jobs of an earlier run of this folder are queued or
+    running (None: there are none): each job and the ways on."""
+    if not jobs:
+        return None
+    shown = "\n".join(f"  {describe_job(j)}" for j in jobs[:20])
+    more = f"\n  ... and {len(jobs) - 20} more" if len(jobs) > 20 else ""
+    ids = " ".join(j.job_id for j in jobs)
+    return (
+        f"NoisyNeuroSIM: {len(jobs)} Slurm job(s) of an earlier run of {workdir} are still queued or running "
+        f"(a run that was killed or lost its login session leaves its jobs behind):\n{shown}{more}\n"
+        "Nothing was submitted: this run would submit the same work again and pay for it twice (a late job "
+        "of the earlier run publishes nothing over this run's results). Wait until they end (squeue --me), or "
+        f"cancel them: scancel {ids}; then run again. To submit anyway: --config {allow_key}=true."
+    )
 
 
 def failed_jobs(workdir: Path, since: str = "now-7days") -> list[SlurmJob]:
@@ -129,6 +165,13 @@ def status_lines(workdir: Path) -> list[str]:
             lines.append(f"  {rule}: job {job.job_id} {text}")
         for job in (j for j in failed if j.rule == rule):
             lines.append(f"  {rule}: job {job.job_id} ended {job.state} after {job.elapsed} on {job.node}")
+    submitted = [j.job_id for j in queued if j.rule != "?"]
+    if submitted:
+        lines.append(
+            f"  {len(submitted)} job(s) of this folder are queued or running: if no Snakemake run of it is alive (a "
+            "hard kill, a lost login session), they are an earlier run's, and a new run submits nothing until they "
+            f"end: wait for them, or scancel {' '.join(submitted)}"
+        )
     return lines
 
 

@@ -50,6 +50,12 @@ def executes_jobs(workflow) -> bool:
     return workflow.executor_plugin is not None and not workflow.dryrun
 
 
+def executor_name(workflow) -> str | None:
+    """The executor plugin's name ("slurm", "local", ...), None before the executor is set."""
+    plugin = workflow.executor_plugin
+    return plugin.name if plugin is not None else None
+
+
 def hooks_of_a_module(workflow, onstart, onsuccess, onerror) -> None:
     """Snakemake calls the onstart, onsuccess and onerror of the main Snakefile only; when this workflow is a
     module of another Snakefile (as snakedeploy deploys it), its own become the run's (each called with the

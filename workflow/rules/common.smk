@@ -353,11 +353,18 @@ def search_targets(wildcards):
     return [paths.SEARCH_SUMMARY.format(study=s) for s in SEARCHES]
 
 
-# Before any job starts: finished GPU work is never redone for a reason that decides nothing
+# Before any job starts: nothing is submitted beside jobs an earlier run of this folder left on Slurm
+# (README: after a hard kill); finished GPU work is never redone for a reason that decides nothing
 # (README: what reruns a job). Snakemake waits in silence for a job Slurm will never start; say so
 # while the run waits: first when the plugin first looks (init-seconds-before-status-checks), then
 # every minute.
 def before_any_job(log=None):
+    # jobs a killed run left on Slurm would do this run's work twice: found by the plugin's marks (the
+    # folder as working directory, the rule in the comment); a local run never asks Slurm
+    if workflow.is_main_process and snakemake_api.executor_name(workflow) == "slurm":
+        cluster.refuse_earlier_run(
+            ".", [r.name for r in workflow.rules], allow=SETTINGS.allow_queued_jobs
+        )
     if workflow.is_main_process:
         PENDING = snakemake_api.pending_jobs(workflow)
         for line in reruns.refuse_redo(
