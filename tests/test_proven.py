@@ -243,3 +243,29 @@ def test_a_changed_checkpoint_is_named_and_retry_copies_it_again(standin, tmp_pa
     name = f"{paths.TRAINING.format(train=train)}/best.pth"
     assert integrity.damaged(sweep, tmp_path) == [(name, "not the checkpoint its training wrote (checksum)")]
     assert integrity.retry_plan(sweep, None, tmp_path) == [name, paths.TRAINING_RECORD.format(train=train)]
+
+
+def test_a_changed_figure_table_is_named_and_drawn_again_and_a_local_run_never_asks_slurm(finished, tmp_path):
+    """The numbers beside each figure (`<figure>.csv`) carry a checksum as the tables do: a hand edit is named
+    when the run starts and the study's figures are drawn again; no result is computed again. The run is local: it never
+    asks Slurm for jobs of an earlier run (squeue may wait seconds where no controller answers)."""
+    wf = finished
+    tables = sorted((wf.workdir / "results/plots/s").glob("*/*.csv"))
+    assert tables and all((t.parent / f".{t.name}.sha256").is_file() for t in tables)
+    edited = tables[0]
+    truth = edited.read_text()
+    edited.write_text(truth.replace(",", ";", 1))
+    name = edited.relative_to(wf.workdir / "results/plots/s")
+    sweep = cfg.load(wf.config_path)
+    assert integrity.figure_table_problems(sweep, wf.workdir) == [
+        ("results/plots/s", f"figure table {name}: changed after its job wrote it")
+    ]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "squeue").write_text(f"#!/bin/sh\ntouch {tmp_path}/squeue-asked\nsleep 30\n")
+    (fake / "squeue").chmod(0o755)
+    proc = wf.run(env={"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"})
+    assert f"results/plots/s is rebuilt from the result files: figure table {name}" in proc.stderr
+    assert ran(proc, "plot_study") == 1 and ran(proc, "run_estimate") == ran(proc, "run_inference") == 0
+    assert edited.read_text() == truth and integrity.figure_table_problems(sweep, wf.workdir) == []
+    assert not (tmp_path / "squeue-asked").exists()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import paths
 from .failures import match
-from .files import checksum_problem, file_checksum, read_json, table_problem
+from .files import checksum_problem, file_checksum, read_json, table_problem, write_checked
 from .reruns import gpu_results
 
 RETRY = "python -m noisyneurosim retry"
@@ -124,6 +124,28 @@ def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     return found
 
 
+def write_figure_table(path: Path, text: str) -> None:
+    """The numbers behind a figure (`<figure>.csv`), with their checksum recorded beside them as a table's:
+    a hand edit is found before the next run starts, and the study's figures are drawn again."""
+    write_checked(path, text)
+
+
+def figure_table_problems(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
+    """(study's figure folder, which CSV in it and what is wrong) for each folder whose CSVs are not what its
+    job wrote."""
+    directory = Path(directory)
+    found = []
+    for study in sorted({p.study for p in sweep.points}):
+        folder = paths.PLOTS.format(study=study)
+        names = sorted(str(f.relative_to(directory)) for f in (directory / folder).glob("*/*.csv"))
+        wrong = problems_of_files(directory, names, table_problem)
+        if wrong:
+            name, problem = wrong[0]
+            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            found.append((folder, f"figure table {Path(name).relative_to(folder)}: {problem}{more}"))
+    return found
+
+
 def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     """(table, why) for each table a run must rebuild from the result files although Snakemake would not:
     a hand edit, a row removed, a table from an earlier version, or one that lacks points of this config
@@ -139,6 +161,7 @@ def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     if points.is_file() and points.read_text() != points_text(sweep):
         stale.append((paths.POINTS, "not this config's points"))
     stale += problems_of_files(directory, TABLES, table_problem)
+    stale += figure_table_problems(sweep, directory)  # redrawn: as cheap to make again as a table
     runs = directory / paths.RUNS
     if runs.is_file() and not any(t == paths.RUNS for t, _ in stale):
         wanted = {p.point_id for p in with_searched_points(sweep, list(sweep.searches), directory).points}

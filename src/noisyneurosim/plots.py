@@ -36,7 +36,7 @@ from .aggregate import decode_swept
 from .compare import METRICS as COMPARED
 from .compare import differences, reference_rows
 from .figures import ACCURACY_ONLY, PLOT_KINDS, applicable  # noqa: F401
-from .files import atomic_write
+from .integrity import write_figure_table
 from .knobs import INFERENCE_NAMES, KNOBS, PARAM_NAMES, TRAIN_NAMES, TRAINING_SHAPED_BY, display, label
 from .summary import finished, pareto_front
 
@@ -864,6 +864,6 @@ def make(
         d.fig.savefig(svg, bbox_inches="tight")
         plt.close(d.fig)
         knobs_first = [c for c in d.marks.columns if c in KNOBS] + [c for c in d.marks.columns if c not in KNOBS]
-        atomic_write(csv, d.marks[knobs_first].to_csv(index=False))
+        write_figure_table(csv, d.marks[knobs_first].to_csv(index=False))
         paths += [png, svg, csv]
     return paths
