@@ -122,6 +122,20 @@ def test_a_cut_search_wave_record_is_named_and_retry_proposes_it_again(standin, 
     assert removed == ["results/search/f/waves/1.json", "results/search/f/waves/2.json", "results/search/f/trials.csv"]
 
 
+def test_a_searchs_tables_beside_its_front_figure_carry_a_checksum(standin, tmp_path):
+    """trials.csv, front.csv, hypervolume.csv and the search's summary: a hand edit is named as a table's, so
+    that the run makes them again from the wave records."""
+    from noisyneurosim.files import write_checked
+
+    search = {"space": {"vari": [0.0, 0.1]}, "objectives": {"accuracy": "max"}, "budget": {"points": 4}}
+    sweep = cfg.check({**base_config(standin, tmp_path), "studies": {"f": {"search": search}}}, source="sweep.yaml")
+    front = tmp_path / "results/search/f/front.csv"
+    write_checked(front, "vari,accuracy\n0.0,0.9\n")
+    assert integrity.stale_tables(sweep, tmp_path) == []
+    front.write_text("vari,accuracy\n0.0,0.95\n")
+    assert integrity.stale_tables(sweep, tmp_path) == [("results/search/f/front.csv", "changed after its job wrote it")]
+
+
 def test_a_result_copied_from_another_place_or_edited_is_damaged(tmp_path):
     one, two = tmp_path / "results/estimates/a1/h1.json", tmp_path / "results/estimates/a1/h2.json"
     write_json(one, {"status": "ok", "chip": {"tops_per_w": 7.5}})

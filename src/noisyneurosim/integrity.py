@@ -146,6 +146,16 @@ def figure_table_problems(sweep, directory: Path = Path(".")) -> list[tuple[str,
     return found
 
 
+# a search's tables beside its front figure, and its summary section
+SEARCH_TABLES = (paths.SEARCH_TRIALS, paths.SEARCH_FRONT, paths.SEARCH_HYPERVOLUME, paths.SEARCH_SUMMARY)
+
+
+def search_table_problems(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
+    """(table, what is wrong) for each table of the sweep's searches that is not what its job wrote."""
+    names = [t.format(study=s) for s in sorted(getattr(sweep, "searches", {})) for t in SEARCH_TABLES]
+    return problems_of_files(Path(directory), names, table_problem)
+
+
 def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     """(table, why) for each table a run must rebuild from the result files although Snakemake would not:
     a hand edit, a row removed, a table from an earlier version, or one that lacks points of this config
@@ -162,6 +172,7 @@ def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
         stale.append((paths.POINTS, "not this config's points"))
     stale += problems_of_files(directory, TABLES, table_problem)
     stale += figure_table_problems(sweep, directory)  # redrawn: as cheap to make again as a table
+    stale += search_table_problems(sweep, directory)
     runs = directory / paths.RUNS
     if runs.is_file() and not any(t == paths.RUNS for t, _ in stale):
         wanted = {p.point_id for p in with_searched_points(sweep, list(sweep.searches), directory).points}

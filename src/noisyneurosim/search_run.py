@@ -335,23 +335,24 @@ def hypervolume_table(study: SearchStudy, trials: list[Trial]):
 
 def write_results(sweep: Sweep, name: str, out: dict, base: Path = Path(".")) -> None:
     """trials.csv, front.csv, hypervolume.csv, the figure, Optuna's journal and the summary section."""
-    from .files import atomic_write
+    from .files import write_checked
     from .search import front
 
     study = sweep.searches[name]
     trials, last = finished(study, name, base, sweep.commit)
     table = trials_table(study, trials)
-    atomic_write(Path(out["trials"]), table.to_csv(index=False))
+    # the tables carry a checksum (integrity.search_table_problems: a hand edit is found, they are made again)
+    write_checked(Path(out["trials"]), table.to_csv(index=False))
     front_table = table[table["on_front"]] if len(table) else table
     first = study.spec.objectives[0] if study.spec.objectives else None
     if first is not None and len(front_table):
         front_table = front_table.sort_values(first[0], ascending=first[1] == "min")
-    atomic_write(Path(out["front"]), front_table.to_csv(index=False))
+    write_checked(Path(out["front"]), front_table.to_csv(index=False))
     volume = hypervolume_table(study, trials)
-    atomic_write(Path(out["hypervolume"]), volume.to_csv(index=False))
+    write_checked(Path(out["hypervolume"]), volume.to_csv(index=False))
     write_figure(study, name, table, volume, Path(out["figure"]))
     write_journal(study, name, trials, Path(out["journal"]))
-    atomic_write(Path(out["summary"]), summary_section(study, name, trials, front(study.spec, trials), volume, last))
+    write_checked(Path(out["summary"]), summary_section(study, name, trials, front(study.spec, trials), volume, last))
 
 
 def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> None:
