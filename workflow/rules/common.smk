@@ -359,9 +359,11 @@ def search_targets(wildcards):
 # while the run waits: first when the plugin first looks (init-seconds-before-status-checks), then
 # every minute.
 def before_any_job(log=None):
+    # a local run never asks Slurm (a profile's partitions do not make a run a Slurm run; its executor does)
+    on_slurm = snakemake_api.executor_name(workflow) == "slurm"
     # jobs a killed run left on Slurm would do this run's work twice: found by the plugin's marks (the
-    # folder as working directory, the rule in the comment); a local run never asks Slurm
-    if workflow.is_main_process and snakemake_api.executor_name(workflow) == "slurm":
+    # folder as working directory, the rule in the comment)
+    if workflow.is_main_process and on_slurm:
         cluster.refuse_earlier_run(
             ".", [r.name for r in workflow.rules], allow=SETTINGS.allow_queued_jobs
         )
@@ -377,7 +379,7 @@ def before_any_job(log=None):
             paths.CHECKOUT.format(commit=MAIN_COPY),
             workflow.deployment_settings.deployment_method,
         )
-    if workflow.is_main_process and PREFLIGHT.get("on_slurm"):
+    if workflow.is_main_process and on_slurm and PREFLIGHT.get("on_slurm"):
         cluster.watch_pending(
             ".",
             first_check_s=getattr(
