@@ -98,7 +98,7 @@ def problems_of_files(directory: Path, names, check) -> list[tuple[str, str]]:
 def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     """(file, what is wrong) for every result file of the sweep that exists but is not what its job wrote:
     JSON results, kept traces archives and search wave records."""
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     directory = Path(directory)
     found = []
@@ -131,7 +131,7 @@ def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     import csv
 
     from .pipeline import points_text
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     directory = Path(directory)
     stale = []
@@ -189,7 +189,7 @@ def verdict(sweep, directory: Path = Path(".")):
     """(Verdict, the table it was read from): the config's points (and those its searches proposed) against
     the result files on disk."""
     from .aggregate import tables
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     directory = Path(directory)
     searched = with_searched_points(sweep, list(getattr(sweep, "searches", {})), directory)
@@ -306,7 +306,7 @@ def dropped_lines(sweep, directory: Path = Path("."), shown: int = 5) -> list[st
     table = Path(directory) / paths.RUNS
     if not table.is_file():
         return []
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     current = {p.point_id for p in with_searched_points(sweep, list(sweep.searches), Path(directory)).points}
     try:

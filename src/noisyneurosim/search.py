@@ -376,12 +376,20 @@ def tell(study, spec: SearchSpec, trial, result: Trial) -> None:
 def replay(spec: SearchSpec, history: list[Trial], wave: int):
     """A fresh Optuna study holding every earlier result, in the order it was proposed."""
     study = _study(spec, wave)
-    for result in history:
+    replay_into(study, spec, history)
+    return study
+
+
+def replay_into(study, spec: SearchSpec, trials: list[Trial], before_tell: Callable | None = None) -> None:
+    """Each result asked and told to `study`, in order (`before_tell(trial, result)` may mark the trial):
+    the one loop behind a wave's replay and the journal written after the search."""
+    for result in trials:
         study.enqueue_trial(params(spec, result.combo))
         trial = study.ask()
         _suggest(trial, spec)
+        if before_tell is not None:
+            before_tell(trial, result)
         tell(study, spec, trial, result)
-    return study
 
 
 def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):

@@ -6,7 +6,7 @@ from noisyneurosim import (
     cluster,
     integrity,
     pipeline,
-    search_run,
+    search_lookup,
     snakemake_api,
     training,
 )
@@ -16,25 +16,25 @@ from noisyneurosim.files import read_json
 
 # the points search studies propose while the workflow runs are read from their wave files when a job
 # names one: these lookups know the sweep's points and those
-PROPOSED = search_run.ProposedPoints()
-ACCURACY = search_run.Lookup(
+PROPOSED = search_lookup.ProposedPoints()
+ACCURACY = search_lookup.Lookup(
     SWEEP.accuracy_settings(), lambda p: p.acc_id, lambda p: p, PROPOSED
 )
 # how each inference run is split into jobs and stopped
-SPLITS = search_run.Lookup(
+SPLITS = search_lookup.Lookup(
     SWEEP.splits(), lambda p: p.acc_id, lambda p: p.accuracy_split, PROPOSED
 )
-POPULATION = search_run.Lookup(
+POPULATION = search_lookup.Lookup(
     {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()},
     lambda p: p.acc_id,
     lambda p: cfg_test_images(p, SETTINGS),
     PROPOSED,
 )
-HARDWARE = search_run.Lookup(
+HARDWARE = search_lookup.Lookup(
     SWEEP.hardware_settings(), lambda p: p.hw_id, lambda p: p, PROPOSED
 )
 # one point per training run (studies with train:); its training knobs are the run's
-TRAINING = search_run.Lookup(
+TRAINING = search_lookup.Lookup(
     SWEEP.training_settings(), lambda p: p.train_id, lambda p: p, PROPOSED
 )
 SEARCHES = sorted(SWEEP.searches)
@@ -314,7 +314,7 @@ def plot_kinds(wildcards):
 
 def search_spec(wildcards):
     """What decides a search's proposals; a new budget reruns its waves, which propose the same points."""
-    return search_run.spec_record(SWEEP.searches[wildcards.study])
+    return search_lookup.spec_record(SWEEP.searches[wildcards.study])
 
 
 def search_wave_inputs(wildcards):
@@ -328,11 +328,11 @@ def search_wave_inputs(wildcards):
     points = [
         p
         for w in range(wave)
-        for p in search_run.wave_points(
-            read_json(search_run.wave_file(wildcards.study, w))
+        for p in search_lookup.wave_points(
+            read_json(search_lookup.wave_file(wildcards.study, w))
         )
     ]
-    return {"previous": previous, "results": search_run.result_files(points)}
+    return {"previous": previous, "results": search_lookup.result_files(points)}
 
 
 def search_result_inputs(wildcards):
@@ -343,9 +343,9 @@ def search_result_inputs(wildcards):
         out = checkpoints.search_wave.get(study=wildcards.study, wave=wave).output.wave
         record = read_json(out)
         waves.append(out)
-        points += search_run.wave_points(record)
+        points += search_lookup.wave_points(record)
         if record["stop"]:
-            return {"waves": waves, "results": search_run.result_files(points)}
+            return {"waves": waves, "results": search_lookup.result_files(points)}
         wave += 1
 
 
