@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -598,32 +598,67 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     settings = Settings.from_config(config) if not problems else Settings()
     if not problems:
         _check_version_names(settings, problems)
-    # the versions each study runs on, and the commit naming each version's inference runs
-    versions_of = {
-        study: _study_versions(f"studies.{study}", spec, settings, problems)
-        for study, spec in studies.items()
-        if isinstance(spec, dict)
-    }
-    used = [v for label, v in settings.versions().items() if label in {x for xs in versions_of.values() for x in xs}]
-    anchors = {v.label: v for v in used}
+    versions = _SweepVersions.read(studies, settings, extras, base, problems)
+    _refuse_too_many_points(studies, settings, source, problems)
+    expanded = _Expanded()
+    for study, spec in studies.items():
+        _expand_study(study, spec, defaults, settings, versions, problems, expanded)
     if not problems:
-        _check_extras_in_files(extras, used, base, problems)
-    group_defaults = {v.label: _group_param_values(v, base) for v in used} if not problems else {}
-    contents = {}
-    if not problems:
-        try:
-            if any(len(v) > 1 for v in versions_of.values()):
-                anchors = inference_anchors(used, base)
-            contents = {v.label: content(v, base) for v in used}
-        except RuntimeError as exc:  # a fetch that failed: git's words and the way out
-            problems.append(f"{VERSIONS_KEY}: comparing versions reads each one's Python side, and {exc}")
-    # what else decides an inference run's outcome besides its arguments
-    run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
-    if settings.synthetic_test_images:
-        run_identity["synthetic_test_images"] = settings.synthetic_test_images  # other images: another run
-    if settings.max_train_images:
-        run_identity["max_train_images"] = settings.max_train_images  # a training run's only
+        _check_plain_folder(settings, expanded.points, base, problems)
+    if problems:
+        raise ConfigError([f"{source}: {p}" for p in problems])
+    return Sweep(
+        config=config,
+        source=source,
+        points=expanded.points,
+        settings=settings,
+        warnings=expanded.warnings,
+        searches=expanded.searches,
+    )
 
+
+@dataclass(frozen=True)
+class _SweepVersions:
+    """The NeuroSim versions the studies run on, and what each adds to its points."""
+
+    of_study: dict  # study -> the labels of the versions it runs on
+    anchors: dict  # label -> the version whose inference runs it shares
+    group_defaults: dict  # label -> the hardware knobs its own Param.cpp sets
+    contents: dict  # label -> its content (versions.Content), where versions are compared or a folder is plain
+    run_identity: dict  # what else decides an inference run's outcome besides its arguments
+
+    @classmethod
+    def read(cls, studies: dict, settings: Settings, extras: tuple, base: Path, problems: list[str]) -> _SweepVersions:
+        # the versions each study runs on, and the commit naming each version's inference runs
+        of_study = {
+            study: _study_versions(f"studies.{study}", spec, settings, problems)
+            for study, spec in studies.items()
+            if isinstance(spec, dict)
+        }
+        named = {x for xs in of_study.values() for x in xs}
+        used = [v for label, v in settings.versions().items() if label in named]
+        anchors = {v.label: v for v in used}
+        if not problems:
+            _check_extras_in_files(extras, used, base, problems)
+        group_defaults = {v.label: _group_param_values(v, base) for v in used} if not problems else {}
+        contents = {}
+        if not problems:
+            try:
+                if any(len(v) > 1 for v in of_study.values()):
+                    anchors = inference_anchors(used, base)
+                contents = {v.label: content(v, base) for v in used}
+            except RuntimeError as exc:  # a fetch that failed: git's words and the way out
+                problems.append(f"{VERSIONS_KEY}: comparing versions reads each one's Python side, and {exc}")
+        run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
+        if settings.synthetic_test_images:
+            run_identity["synthetic_test_images"] = settings.synthetic_test_images  # other images: another run
+        if settings.max_train_images:
+            run_identity["max_train_images"] = settings.max_train_images  # a training run's only
+        return cls(of_study, anchors, group_defaults, contents, run_identity)
+
+
+def _refuse_too_many_points(studies: dict, settings: Settings, source: str, problems: list[str]) -> None:
+    """Counted before anything is expanded: a typo in a grid costs nothing."""
     sizes = {study: _expected_points(spec) for study, spec in studies.items()}
     if sum(sizes.values()) > settings.limits["max_points"]:
         largest = ", ".join(f"studies.{s}: {n:,}" for s, n in sorted(sizes.items(), key=lambda x: -x[1])[:3])
@@ -633,75 +668,85 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             "this large"
         )
         raise ConfigError([f"{source}: {p}" for p in problems])
-    points: list[Point] = []
-    warns: list[str] = []
-    searches: dict[str, SearchStudy] = {}
-    for study, spec in studies.items():
-        where = f"studies.{study}"
-        if not isinstance(study, str) or not STUDY_NAME.match(study):
-            problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
-            continue
-        spec = _check_section(where, spec, set(STUDY_KEYS), problems)
-        search = None
-        if SEARCH_KEY in spec:
-            search = check_spec(f"{where}.{SEARCH_KEY}", spec[SEARCH_KEY], problems)
-            for key in ("grid", "points"):
-                if key in spec:
-                    problems.append(
-                        f"{where}.{key}: a study searches or lists points, not both; put the {key} in a study of "
-                        "its own (points shared with it are run once)"
-                    )
-        combos, named, seeds, decouple = _study_combos(where, spec, problems)
-        if search is not None:
-            combos, named = [{k: v[0] for k, v in search.space.items()}], list(search.space)
-        split = _study_split(where, spec, settings, problems)
-        # a study trains its checkpoints when it has a train: mapping or sweeps a training knob
-        trains = TRAIN_KEY in spec or any(k in TRAIN_NAMES for c in combos for k in c)
-        own_train = (
-            check_knob_map(where, {TRAIN_KEY: spec[TRAIN_KEY]}, problems, lists=False) if TRAIN_KEY in spec else {}
+
+
+@dataclass
+class _Expanded:
+    """What the studies expand to so far: their points, the warnings, the search studies."""
+
+    points: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    searches: dict = field(default_factory=dict)
+
+
+def _expand_study(
+    study: Any,
+    spec: Any,
+    defaults: dict,
+    settings: Settings,
+    versions: _SweepVersions,
+    problems: list[str],
+    expanded: _Expanded,
+) -> None:
+    """One study's points (a grid's, explicit ones) or its search, on each version it runs on."""
+    where = f"studies.{study}"
+    if not isinstance(study, str) or not STUDY_NAME.match(study):
+        problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
+        return
+    spec = _check_section(where, spec, set(STUDY_KEYS), problems)
+    search = None
+    if SEARCH_KEY in spec:
+        search = check_spec(f"{where}.{SEARCH_KEY}", spec[SEARCH_KEY], problems)
+        for key in ("grid", "points"):
+            if key in spec:
+                problems.append(
+                    f"{where}.{key}: a study searches or lists points, not both; put the {key} in a study of "
+                    "its own (points shared with it are run once)"
+                )
+    combos, named, seeds, decouple = _study_combos(where, spec, problems)
+    if search is not None:
+        combos, named = [{k: v[0] for k, v in search.space.items()}], list(search.space)
+    split = _study_split(where, spec, settings, problems)
+    # a study trains its checkpoints when it has a train: mapping or sweeps a training knob
+    trains = TRAIN_KEY in spec or any(k in TRAIN_NAMES for c in combos for k in c)
+    own_train = check_knob_map(where, {TRAIN_KEY: spec[TRAIN_KEY]}, problems, lists=False) if TRAIN_KEY in spec else {}
+    study_defaults = {**defaults, **own_train}
+    swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
+    if search is not None:
+        swept = tuple(k for k, values in search.space.items() if len(values) > 1)
+    contexts = [
+        StudyContext(
+            study=study,
+            where=where,
+            defaults={**versions.group_defaults.get(label, {}), **study_defaults},
+            decouple=tuple(decouple),
+            trains=trains,
+            split=split,
+            seeds=tuple(seeds),
+            swept=swept,
+            run_identity=_run_identity(versions.run_identity, versions.anchors.get(label), versions.contents),
+            settings=settings,
+            own_accuracy=tuple(spec.get("accuracy") or {}),
+            version="" if label == settings.label else label,
+            source_key=settings.versions()[label].key,
+            core_content=versions.contents[label].core if label in versions.contents else "",
         )
-        study_defaults = {**defaults, **own_train}
-        swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
-        if search is not None:
-            swept = tuple(k for k, values in search.space.items() if len(values) > 1)
-        contexts = [
-            StudyContext(
-                study=study,
-                where=where,
-                defaults={**group_defaults.get(label, {}), **study_defaults},
-                decouple=tuple(decouple),
-                trains=trains,
-                split=split,
-                seeds=tuple(seeds),
-                swept=swept,
-                run_identity=_run_identity(run_identity, anchors.get(label), contents),
-                settings=settings,
-                own_accuracy=tuple(spec.get("accuracy") or {}),
-                version="" if label == settings.label else label,
-                source_key=settings.versions()[label].key,
-                core_content=contents[label].core if label in contents else "",
-            )
-            for label in versions_of.get(study, [settings.label])
-        ]
-        if search is not None:
-            _check_search_accuracy_knobs(where, search, contexts[0], problems, warns)
-            searches[study] = SearchStudy(search, contexts[0])
-            continue
-        seen_here: set = set()
-        for context, (ci, combo) in itertools.product(contexts, enumerate(combos)):
-            for point in context.points(_combo_label(where, ci, combo), combo, problems, warns):
-                if point.point_id in seen_here:
-                    problems.append(
-                        f"{_combo_label(where, ci, combo)}: duplicates an earlier point of {study} (seed {point.seed})"
-                    )
-                    continue
-                seen_here.add(point.point_id)
-                points.append(point)
-    if not problems:
-        _check_plain_folder(settings, points, base, problems)
-    if problems:
-        raise ConfigError([f"{source}: {p}" for p in problems])
-    return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns, searches=searches)
+        for label in versions.of_study.get(study, [settings.label])
+    ]
+    if search is not None:
+        _check_search_accuracy_knobs(where, search, contexts[0], problems, expanded.warnings)
+        expanded.searches[study] = SearchStudy(search, contexts[0])
+        return
+    seen_here: set = set()
+    for context, (ci, combo) in itertools.product(contexts, enumerate(combos)):
+        for point in context.points(_combo_label(where, ci, combo), combo, problems, expanded.warnings):
+            if point.point_id in seen_here:
+                problems.append(
+                    f"{_combo_label(where, ci, combo)}: duplicates an earlier point of {study} (seed {point.seed})"
+                )
+                continue
+            seen_here.add(point.point_id)
+            expanded.points.append(point)
 
 
 def _check_plain_folder(settings: Settings, points: list[Point], base: Path, problems: list[str]) -> None:
