@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import paths
 from .checks import TRAIN_KEY
 from .knobs import COUPLINGS, TORCH_SEED_LIMIT
 from .parse import CHIP_METRICS
@@ -99,7 +100,7 @@ STUDY_KEYS = _keys(
         "list of labels",
         "The NeuroSim versions every point of the study runs on: `neurosim.label` and labels of the top-level "
         "`neurosim_versions`, the first being the reference that the others are compared with "
-        "(`results/versions.csv`, the study's `versions` figure, a section of `summary.md`). Each version gets "
+        f"(`{paths.VERSIONS_TABLE}`, the study's `versions` figure, a section of `summary.md`). Each version gets "
         "its own builds and estimates; an inference run is shared between versions whose Python side is the "
         "same (every `.py` file under `Inference_pytorch/` outside `NeuroSIM/`, and the checkpoints in `log/`, "
         "hashed with CRLF read as LF). Its other figures and its best settings are the reference's. Default: "

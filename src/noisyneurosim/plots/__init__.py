@@ -26,6 +26,7 @@ matplotlib.use("Agg")  # before pyplot, which every module of the package import
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from .. import paths
 from ..compare import reference_rows
 from ..files import atomic_write
 from ..knobs import KNOBS
@@ -82,7 +83,7 @@ def nothing_drawn(kind: str, runs: pd.DataFrame) -> Drawn:
         [
             head,
             f"so no {kind} figure is drawn (it would show empty axes).",
-            "The reason of each point: results/runs.csv (column reason), results/summary.md,",
+            f"The reason of each point: {paths.RUNS} (column reason), {paths.SUMMARY_MD},",
             f"and {kind}_not_drawn.csv beside this image.",
         ]
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import paths
 from ..compare import METRICS as COMPARED
 from ..compare import differences
 from .marks import Drawn
@@ -46,7 +47,7 @@ def version_differences(runs: pd.DataFrame) -> list[Drawn]:
     add_notes(
         fig,
         [
-            f"{pairs} point pair(s) that finished on both versions; every value: results/versions.csv",
+            f"{pairs} point pair(s) that finished on both versions; every value: {paths.VERSIONS_TABLE}",
             "y axis linear within +-1 %, logarithmic beyond",
         ],
     )
