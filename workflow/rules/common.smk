@@ -1,11 +1,24 @@
-# Python helpers and input functions shared by the rules.
+# The config read and checked, the package's helpers, the input functions shared by the rules and the
+# run's hooks (onstart, onsuccess, onerror).
+import sys
+from pathlib import Path
+
 from snakemake.exceptions import WorkflowError
 
+# The workflow folder (workflow/), wherever the workflow runs from: the repository's root (its Snakefile
+# includes workflow/Snakefile), `-s workflow/Snakefile -d DIR`, or as a module of another Snakefile
+# (snakedeploy). The package comes from beside it, not from an install; workflow.basedir would be the main
+# Snakefile's folder.
+WORKFLOW_DIR = Path(str(workflow.current_basedir)).parent
+sys.path.insert(0, str(WORKFLOW_DIR.parent / "src"))
 from noisyneurosim import (
     adapt,
     cluster,
     integrity,
+    paths,
     pipeline,
+    plan,
+    reruns,
     search_lookup,
     snakemake_api,
     training,
@@ -13,6 +26,19 @@ from noisyneurosim import (
 from noisyneurosim.points import test_images as cfg_test_images
 from noisyneurosim.points import test_set_size
 from noisyneurosim.files import read_json
+
+# The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
+# own rules) and then validated against the JSON schema, before any job exists.
+CONFIG_FILE = pipeline.config_file(
+    workflow.config_settings.configfiles, workflow.config_settings.config
+)
+SWEEP = pipeline.load_sweep(
+    config,
+    CONFIG_FILE,
+    overrides=dict(workflow.config_settings.config),
+    schema=str(WORKFLOW_DIR / "schemas/config.schema.yaml"),
+)
+SETTINGS = SWEEP.settings
 
 # the points search studies propose while the workflow runs are read from their wave files when a job
 # names one: these lookups know the sweep's points and those
@@ -393,4 +419,22 @@ after_error = pipeline.on_error(
     CONFIG_FILE,
     paths.FETCH_LOG.format(commit=MAIN_COPY),
     paths.CHECKOUT.format(commit=MAIN_COPY),
+)
+
+
+# the run's hooks: the guard before any job, the final line after the last, the cause of a failed run
+onstart:
+    before_any_job()
+
+
+onsuccess:
+    after_success()
+
+
+# registered as it is, not in an onerror: block, so that its message is printed without a traceback
+workflow.onerror(after_error)
+# Snakemake calls only the main Snakefile's onstart, onsuccess and onerror: used as a module (snakedeploy),
+# this workflow registers its own, or its guard, final line and exit code would be skipped.
+snakemake_api.hooks_of_a_module(
+    workflow, onstart=before_any_job, onsuccess=after_success, onerror=after_error
 )
