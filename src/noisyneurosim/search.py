@@ -308,15 +308,24 @@ def _study(spec: SearchSpec, wave: int):
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    if spec.sampler == "gp" and not spec.hardware_knobs:  # every trial is an inference run: the GP chooses
-        sampler = _gp_sampler(spec, _wave_seed(spec.seed, wave))
-    else:
-        sampler = optuna.samplers.TPESampler(
-            seed=_wave_seed(spec.seed, wave),
-            constant_liar=True,  # settings proposed in this wave but not yet run are not proposed again
-            n_startup_trials=min(10, spec.points_per_wave),
-        )
+    sampler = _sampler(
+        spec,
+        _wave_seed(spec.seed, wave),
+        gp=not spec.hardware_knobs,  # every trial is an inference run: gp chooses them
+        n_startup_trials=min(10, spec.points_per_wave),
+    )
     return optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
+
+
+def _sampler(spec: SearchSpec, seed: int, *, gp: bool, **tpe_options):
+    """The one place a study's sampler is chosen: Optuna's Gaussian process where the spec asks for gp and
+    it chooses this study's trials (`gp`), else TPE with these options."""
+    import optuna
+
+    if spec.sampler == "gp" and gp:
+        return _gp_sampler(spec, seed)
+    # constant liar: settings proposed in this wave but not yet run are not proposed again
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=True, **tpe_options)
 
 
 def _set_constraints(trial, spec: SearchSpec, violation: Callable[[Constraint], float]) -> None:
@@ -398,17 +407,15 @@ def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
     when none of its settings finished."""
     import optuna
 
-    if spec.sampler == "gp":
-        sampler = _gp_sampler(spec, _wave_seed(spec.seed, wave) + 2)
-    else:
-        sampler = optuna.samplers.TPESampler(
-            seed=_wave_seed(spec.seed, wave) + 2,
-            constant_liar=True,
-            # few accuracy settings are ever run: model them from the second on, the knobs jointly
-            # (benchmarks/search.py: the best of the TPE variants measured)
-            n_startup_trials=1,
-            multivariate=True,
-        )
+    sampler = _sampler(
+        spec,
+        _wave_seed(spec.seed, wave) + 2,
+        gp=True,  # the accuracy settings are the inference runs
+        # TPE: few accuracy settings are ever run: model them from the second on, the knobs jointly
+        # (benchmarks/search.py: the best of the TPE variants measured)
+        n_startup_trials=1,
+        multivariate=True,
+    )
     study = optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
     groups: dict[tuple, list[Trial]] = {}
     for t in history:
