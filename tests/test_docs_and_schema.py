@@ -13,6 +13,7 @@ from runner import run_snakemake
 from noisyneurosim import schema
 from noisyneurosim.config import DATASET_KEYS, NEUROSIM_KEYS, STUDY_KEYS, TOP_LEVEL_KEYS, load
 from noisyneurosim.knobs import KNOBS
+from noisyneurosim.study_keys import SEARCH_KEYS
 
 CONFIG_README = (PROJECT / "config" / "README.md").read_text()
 
@@ -31,6 +32,18 @@ def test_every_knob_is_documented(name):
 )
 def test_every_key_is_documented(key):
     assert f"`{key}" in CONFIG_README
+
+
+@pytest.mark.parametrize("key", [*STUDY_KEYS.values(), *SEARCH_KEYS.values()], ids=lambda k: k.key)
+def test_the_study_and_search_tables_are_the_catalogues_rows(key):
+    """config/README.md's rows of a study's and a search's keys say what study_keys.py says (defaults, bounds)."""
+    assert key.row() in CONFIG_README, f"config/README.md's row of {key.key} should read:\n{key.row()}"
+
+
+def test_the_study_and_search_tables_list_no_key_the_catalogue_lacks():
+    tables = CONFIG_README.split("## A study", 1)[1].split("## Training", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \|", tables, re.M)
+    assert rows == [k.key for k in STUDY_KEYS.values()] + [k.key for k in SEARCH_KEYS.values()]
 
 
 def test_schema_file_is_generated_from_the_catalogue():

@@ -14,7 +14,7 @@ from conftest import git
 from runner import ran
 
 from noisyneurosim import config as cfg
-from noisyneurosim.reruns import REDO_LIST
+from noisyneurosim.paths import GPU_REDO_LIST as REDO_LIST
 
 GPU_AND_ESTIMATES = ("run_inference", "run_inference_part", "train_job", "run_estimate", "build_base", "fetch_neurosim")
 STUDY = {"s": {"grid": {"vari": [0.0, 0.1], "technode": [22, 32]}, "seeds": [5]}}

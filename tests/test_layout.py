@@ -167,3 +167,88 @@ def test_the_snakefile_asks_for_the_snakemake_pyproject_promises():
     deps = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
     floor = next(re.search(r"snakemake>=([0-9.]+)", d).group(1) for d in deps if d.startswith("snakemake>="))
     assert f'min_version("{floor}")' in (PROJECT / "workflow/Snakefile").read_text()
+
+
+MAX_FUNCTION_LINES = 80
+MAX_IMPORT_CHAIN = 11  # modules, the first importing the second ... (issue #30: it was 15)
+
+
+def test_no_function_is_longer_than_a_screenful():
+    import ast
+
+    long = []
+    for folder in ("src", "workflow/scripts", "benchmarks"):
+        for path in sorted((PROJECT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    lines = node.end_lineno - node.lineno + 1
+                    if lines > MAX_FUNCTION_LINES:
+                        long.append(f"{path.relative_to(PROJECT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []
+
+
+def module_imports() -> dict[str, set[str]]:
+    """Each module of the package and the package's modules it imports when it is imported (module level,
+    also under if/try; not under `if TYPE_CHECKING:`, which never runs)."""
+    import ast
+
+    src = PROJECT / "src"
+    names = {}
+    for path in (src / "noisyneurosim").rglob("*.py"):
+        parts = path.relative_to(src).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def runs(statements):
+        for node in statements:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, ast.If | ast.Try):
+                yield from runs(
+                    [*node.body, *node.orelse, *getattr(node, "handlers", []), *getattr(node, "finalbody", [])]
+                )
+            elif isinstance(node, ast.ExceptHandler):
+                yield from runs(node.body)
+            else:
+                yield node
+
+    graph = {}
+    for name, path in names.items():
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        imported = set()
+        for node in runs(ast.parse(path.read_text()).body):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names if a.name in names}
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    target = f"{module}.{alias.name}"
+                    imported.add(target if target in names else module)
+        graph[name] = (imported & set(names)) - {name}
+    return graph
+
+
+def longest_chain(graph: dict[str, set[str]]) -> list[str]:
+    def longest_from(name, seen):
+        best = [name]
+        for other in graph[name] - seen:
+            chain = [name, *longest_from(other, seen | {other})]
+            best = chain if len(chain) > len(best) else best
+        return best
+
+    return max((longest_from(name, {name}) for name in sorted(graph)), key=len)
+
+
+def test_the_import_chains_stay_short():
+    """A module deep in a long chain stands on everything below it: the config and search layers must not
+    import the Snakemake adapter for a constant (issue #30)."""
+    chain = longest_chain(module_imports())
+    assert len(chain) <= MAX_IMPORT_CHAIN, " -> ".join(chain)
+
+
+def test_the_import_chain_measure_sees_a_chain():
+    graph = module_imports()
+    assert "noisyneurosim.knobs" in graph["noisyneurosim.config"]  # from .knobs import ...
+    assert "noisyneurosim.paths" in graph["noisyneurosim.reruns"]  # from . import paths
+    assert "noisyneurosim.plots.style" in graph["noisyneurosim.plots.layout"]  # relative, in a subpackage
+    assert len(longest_chain({"a": {"b"}, "b": {"c", "a"}, "c": set()})) == 3

@@ -184,6 +184,8 @@ def test_every_figure_keeps_its_marks_and_each_mark_averages_the_seeds_only(fini
 
 def test_text_stays_inside_every_figure(finished):
     from noisyneurosim import plots
+    from noisyneurosim.figures import applicable
+    from noisyneurosim.plots.marks import swept_knobs
     from noisyneurosim.summary import summarise
 
     runs, layers = finished.runs(), finished.layers()
@@ -191,8 +193,8 @@ def test_text_stays_inside_every_figure(finished):
     summary = summarise(runs)
     for study in ("noise", "tech", "trained"):
         r, s = runs[runs["study"] == study], summary[summary["study"] == study]
-        axes = plots.swept_knobs(r)
-        for kind in plots.applicable(axes, trains=r["train_id"].notna().any()):
+        axes = swept_knobs(r)
+        for kind in applicable(axes, trains=r["train_id"].notna().any()):
             for d in plots.draw(kind, r, s, layers, training):
                 assert plots.layout_problems(d.fig) == [], f"{study}/{kind}/{d.name}"
                 # a short title: what the figure holds fixed is its second line, everything else a note
@@ -324,7 +326,7 @@ def test_an_axis_or_colour_scale_that_leaves_out_zero_states_its_range():
 
 def test_breakdowns_add_up_as_their_figures_say_on_real_outputs(shared_samples):
     from noisyneurosim.parse import parse_hardware
-    from noisyneurosim.plots import breakdown_parts
+    from noisyneurosim.plots.breakdown import breakdown_parts
 
     for name in ("small_default", "small_layerbylayer", "small_rram22_sar_nomux", "vgg8_synthetic"):
         result = parse_hardware((shared_samples / f"{name}.stdout").read_text(), 0)

@@ -409,7 +409,7 @@ def test_a_search_space_knob_that_cannot_change_accuracy_is_refused_with_the_gri
 
 
 def test_an_infeasible_setting_says_which_constraint_it_misses_and_the_summary_how_sure_to_be():
-    from noisyneurosim.search_run import missed, untried_neighbours
+    from noisyneurosim.search_report import missed, untried_neighbours
 
     s = spec(constraints=(Constraint("accuracy", ">=", 0.8), Constraint("tops_per_w", ">=", 10)))
     trial = Trial(combo={"ADCprecision": 3, "vari": 0.1, "technode": 22}, wave=0, status="ok")

@@ -93,18 +93,7 @@ def point_row(
     est = read_json(base / files["estimate"])
     build = read_json(base / files["build"]) or {}
     trained = read_json(base / paths.TRAINING_RECORD.format(train=p.train_id)) if p.train_id else None
-    if trained is not None and trained.get("status") != "ok":
-        status, reason = "failed", f"training failed: {trained.get('reason', '')}"
-    elif acc is None:
-        status, reason = "missing", "no inference result on disk (not run yet, or the job did not finish)"
-    elif acc.get("status") != "ok":
-        status, reason = "failed", f"inference: {acc.get('reason', '')}"
-    elif est is None:
-        status, reason = "missing", "no hardware estimate on disk (not run yet, or the job did not finish)"
-    elif est.get("status") != "ok":
-        status, reason = "failed", f"hardware: {est.get('reason', '')}"
-    else:
-        status, reason = "ok", ""
+    status, reason = _status(trained, acc, est)
     row = {
         "study": p.study,
         "point_id": p.point_id,
@@ -130,11 +119,7 @@ def point_row(
     row["neurosim_warnings"] = "; ".join((est or {}).get("warnings") or []) or None
     row["network"] = (est or {}).get("network")
     row["network_changes"] = describe_changes((est or {}).get("network_changes") or []) or None
-    mark, detail = (marks or {}).get((p.knobs["model"], p.commit), ("off", "neurosim.check_reproducible is false"))
-    if mark == "off" and any(model == p.knobs["model"] for model, _ in marks or {}):
-        mark, detail = "not checked", "the guard ran this model's first estimate on another NeuroSim version"
-    row["reproducibility"] = mark
-    row["reproducibility_detail"] = detail
+    row["reproducibility"], row["reproducibility_detail"] = _reproducibility(p, marks)
     row.update(_training_columns(p, trained))
     for name in KNOBS:
         row[name] = p.knobs.get(name)  # training knobs only for trained checkpoints
@@ -155,19 +140,45 @@ def point_row(
             "neurosim_commit": commit,
         }
     )
-    layers = []
-    for layer in (est or {}).get("layers", []):
-        layers.append(
-            {
-                "study": p.study,
-                "point_id": p.point_id,
-                "seed": p.seed,
-                "hw_id": p.hw_id,
-                "layer": layer["layer"],
-                **{m: layer.get(m) for m in LAYER_METRICS},
-            }
-        )
-    return row, layers
+    return row, _layer_rows(p, est)
+
+
+def _status(trained: dict | None, acc: dict | None, est: dict | None) -> tuple[str, str]:
+    """A point's status and its reason, from the first of its jobs that failed or has not run."""
+    if trained is not None and trained.get("status") != "ok":
+        return "failed", f"training failed: {trained.get('reason', '')}"
+    if acc is None:
+        return "missing", "no inference result on disk (not run yet, or the job did not finish)"
+    if acc.get("status") != "ok":
+        return "failed", f"inference: {acc.get('reason', '')}"
+    if est is None:
+        return "missing", "no hardware estimate on disk (not run yet, or the job did not finish)"
+    if est.get("status") != "ok":
+        return "failed", f"hardware: {est.get('reason', '')}"
+    return "ok", ""
+
+
+def _reproducibility(p: Point, marks: dict | None) -> tuple[str, str]:
+    """The guard's mark for the point's model on its version, and what it means."""
+    mark, detail = (marks or {}).get((p.knobs["model"], p.commit), ("off", "neurosim.check_reproducible is false"))
+    if mark == "off" and any(model == p.knobs["model"] for model, _ in marks or {}):
+        mark, detail = "not checked", "the guard ran this model's first estimate on another NeuroSim version"
+    return mark, detail
+
+
+def _layer_rows(p: Point, est: dict | None) -> list[dict]:
+    """The point's rows of layers.csv."""
+    return [
+        {
+            "study": p.study,
+            "point_id": p.point_id,
+            "seed": p.seed,
+            "hw_id": p.hw_id,
+            "layer": layer["layer"],
+            **{m: layer.get(m) for m in LAYER_METRICS},
+        }
+        for layer in (est or {}).get("layers", [])
+    ]
 
 
 def _training_columns(p: Point, record: dict | None) -> dict:

@@ -44,7 +44,7 @@ def _plan(ns) -> int:
 
 def _with_searches(ns):
     """The config's points and those its search studies proposed so far (their wave files)."""
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     sweep = cfg.load(ns.config)
     return with_searched_points(sweep, list(sweep.searches), Path(ns.directory))

@@ -6,32 +6,27 @@ are reported together before anything runs.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
-import reprlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .checks import TRAIN_KEY, check_knob_map, coerce_knob, cut, did_you_mean, short
 from .knobs import (
     BUILT_IN,
     COUPLINGS,
     EXTRA_KEY,
     EXTRA_TYPES,
-    FLOAT_TEXT,
     INFERENCE,
     KNOBS,
     MODEL_DATASETS,
     NOT_KNOBS,
     PARAM,
-    REJECTION_NOTES,
-    TORCH_SEED_LIMIT,
     TRAIN_NAMES,
-    TRAIN_PREFIX,
     coupled_value,
     extra_knobs,
     register_extra,
@@ -40,11 +35,11 @@ from .knobs import (
 from .neurosim_rules import point_rules, point_warnings
 from .points import Point, Sweep, test_images_of
 from .precision import Split
-from .search import SEARCH_KEY, SearchSpec, check_spec
-from .settings import COST_SETTINGS, DEFAULT_SEEDS, LABEL, SECTION_KEYS, SYNTHETIC_DATASETS, VERSIONS_KEY, Settings
+from .search import SearchSpec, check_spec
+from .settings import COST_SETTINGS, LABEL, SECTION_KEYS, SYNTHETIC_DATASETS, VERSIONS_KEY, Settings
+from .study_keys import SEARCH_KEY, STUDY_KEYS
 from .versions import VERSION_SOURCE_KEYS, content, inference_anchors
 
-TRAIN_KEY = "train"  # the mapping of training knobs, under their train.py names
 TOP_LEVEL_KEYS = {
     "neurosim": "where NeuroSim comes from (repo + commit, or path)",
     VERSIONS_KEY: "other NeuroSim versions by label, for studies that compare versions",
@@ -62,11 +57,9 @@ TOP_LEVEL_KEYS = {
     "defaults": "knob values shared by every point",
     "studies": "named studies",
 }
-STUDY_KEYS = {"grid", "points", "seeds", "decouple", "description", "accuracy", TRAIN_KEY, SEARCH_KEY, VERSIONS_KEY}
 NEUROSIM_KEYS = set(SECTION_KEYS["neurosim"])
 DATASET_KEYS = set(SECTION_KEYS["datasets"])
 STUDY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
-EPOCHS_TEXT = re.compile(r"^\s*\d+\s*(,\s*\d+\s*)*$")
 
 
 class ConfigError(Exception):
@@ -110,10 +103,10 @@ class StudyContext:
         before = len(problems)
         knobs = _resolve_point(label, where, combo, self.defaults, list(self.decouple), problems, trains=self.trains)
         for key, msg in point_rules(knobs):
-            problems.append(f"{label}: {key} = {_short(knobs[key])}: {msg}")
+            problems.append(f"{label}: {key} = {short(knobs[key])}: {msg}")
         if settings.synthetic_test_images and knobs["dataset"] not in SYNTHETIC_DATASETS:
             problems.append(
-                f"{label}: dataset = {_short(knobs['dataset'])}: datasets.synthetic generates "
+                f"{label}: dataset = {short(knobs['dataset'])}: datasets.synthetic generates "
                 f"{' and '.join(SYNTHETIC_DATASETS)} test sets only"
             )
         for _, msg in point_warnings(knobs, self.swept):
@@ -170,16 +163,7 @@ class SearchStudy:
 
 
 def _combo_label(where: str, index: int, combo: dict) -> str:
-    return f"{where} point {index + 1} ({', '.join(f'{k}={_short(v, 30)}' for k, v in combo.items()) or 'defaults'})"
-
-
-def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    if not close:
-        lowered = {o.lower(): o for o in options}
-        if str(word).lower() in lowered:
-            close = [lowered[str(word).lower()]]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{where} point {index + 1} ({', '.join(f'{k}={short(v, 30)}' for k, v in combo.items()) or 'defaults'})"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -191,7 +175,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {_short(key)} (first on line {seen[key] + 1})", key_node.start_mark
+                    None, None, f"duplicate key {short(key)} (first on line {seen[key] + 1})", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
@@ -209,9 +193,9 @@ def load_yaml(path: str | Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{path}:{where}: YAML syntax error: {_cut(problem)}"]) from None
+        raise ConfigError([f"{path}:{where}: YAML syntax error: {cut(problem)}"]) from None
     except (ValueError, OverflowError, RecursionError) as exc:  # a 5000-digit number, nesting too deep
-        raise ConfigError([f"{path}: a value cannot be read: {_cut(str(exc))}"]) from None
+        raise ConfigError([f"{path}: a value cannot be read: {cut(str(exc))}"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -219,130 +203,15 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def coerce_knob(name: str, value: Any) -> tuple[Any, str | None]:
-    """Return (typed value, problem). Values never stay text for Param.cpp."""
-    knob = KNOBS[name]
-    allowed = knob.describe_allowed()
-    if knob.kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-        return None, f"must be true or false, got {_short(value)}"
-    if knob.kind == "epochs":  # train.py reads them as text: "140,180"
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = [value]
-        if isinstance(value, str) and EPOCHS_TEXT.match(value):
-            value = [int(v) for v in value.split(",")]
-        if not isinstance(value, list) or not value or not all(type(v) is int and v >= 0 for v in value):
-            return None, f"must be {allowed}, got {_short(value)}"
-        return ",".join(str(v) for v in value), None
-    if knob.names and isinstance(value, str):
-        if value in knob.names:
-            return knob.names[value], None
-        return None, f"{_short(value)} is not one of {allowed}{_did_you_mean(value, knob.names)}"
-    if knob.side != PARAM and knob.kind == "choice" and isinstance(knob.choices[0], str):
-        if isinstance(value, str) and value in knob.choices:
-            return value, None
-        return None, f"{_short(value)} is not one of {allowed}{_did_you_mean(value, knob.choices)}"
-    if isinstance(value, bool):
-        return None, f"must be a number ({allowed}), got {_short(value)}"
-    if knob.kind == "float":
-        if isinstance(value, str) and FLOAT_TEXT.match(value.strip()):
-            value = float(value)  # YAML 1.1 reads 1e9 as text
-        if not isinstance(value, (int, float)):
-            return None, f"must be a number ({allowed}), got {_short(value)}"
-        value = float(value)
-        if not math.isfinite(value):
-            return None, f"must be finite, got {_short(value)}"
-    else:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int):
-            return None, f"must be an integer ({allowed}), got {_short(value)}"
-    if knob.choices and value not in knob.choices:
-        note = f"; {REJECTION_NOTES[name]}" if name in REJECTION_NOTES else ""
-        return None, f"{_short(value)} is not one of {allowed}{note}"
-    if knob.minimum is not None and value < knob.minimum:
-        return None, f"{_short(value)} is below the minimum {knob.minimum:g}"
-    if knob.maximum is not None and value > knob.maximum:
-        return None, f"{_short(value)} is above the maximum {knob.maximum:g}"
-    if knob.exclusive_minimum is not None and value <= knob.exclusive_minimum:
-        return None, f"{_short(value)} must be greater than {knob.exclusive_minimum:g}"
-    return value, None
-
-
-def _check_knob_map(where: str, mapping: Any, problems: list[str], *, lists: bool) -> dict:
-    """Check a mapping knob -> value (or -> list of values); return the typed one."""
-    typed: dict = {}
-    if mapping is None:
-        return typed
-    if not isinstance(mapping, dict):
-        problems.append(f"{where}: must be a mapping of knob names, got {_short(mapping)}")
-        return typed
-    for name, value in _with_training_names(where, mapping, problems).items():
-        key = f"{where}.{name}"
-        if name not in KNOBS:
-            hint = f" ({NOT_KNOBS[name]})" if name in NOT_KNOBS else _did_you_mean(name, KNOBS)
-            if TRAIN_PREFIX + str(name) in KNOBS:
-                hint = f" (a training knob: write it under {where}.{TRAIN_KEY})"
-            problems.append(f"{key}: unknown knob{hint}")
-            continue
-        if lists:
-            if not isinstance(value, list):
-                problems.append(f"{key}: a grid axis must be a list of values, got {_short(value)}")
-                continue
-            if not value:
-                problems.append(f"{key}: empty list of values; give at least one")
-                continue
-            out = []
-            for i, item in enumerate(value):
-                v, err = coerce_knob(name, item)
-                if err:
-                    problems.append(f"{key}[{i}] = {_short(item)}: {err}")
-                else:
-                    out.append(v)
-            if len(set(map(repr, out))) != len(out):
-                problems.append(f"{key} = {_short(value)}: repeated value")
-            if out:  # an axis none of whose values holds is named above, and expands to nothing
-                typed[name] = out
-        else:
-            v, err = coerce_knob(name, value)
-            if err:
-                problems.append(f"{key} = {_short(value)}: {err}")
-            else:
-                typed[name] = v
-    return typed
-
-
-def _with_training_names(where: str, mapping: dict, problems: list[str]) -> dict:
-    """A knob mapping with its `train:` mapping spread out as train.<name> knobs."""
-    out = {k: v for k, v in mapping.items() if k != TRAIN_KEY}
-    block = mapping.get(TRAIN_KEY)
-    if TRAIN_KEY not in mapping or block is None:
-        return out
-    if not isinstance(block, dict):
-        problems.append(f"{where}.{TRAIN_KEY}: must be a mapping of train.py's arguments, got {_short(block)}")
-        return out
-    names = [n.removeprefix(TRAIN_PREFIX) for n in TRAIN_NAMES]
-    for name, value in block.items():
-        if name not in names:
-            problems.append(
-                f"{where}.{TRAIN_KEY}.{name}: not a training knob{_did_you_mean(name, names)}; "
-                f"allowed: {', '.join(names)}"
-            )
-            continue
-        out[TRAIN_PREFIX + name] = value
-    return out
-
-
 def _check_section(where: str, value: Any, keys: set, problems: list[str]) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.append(f"{where}: must be a mapping, got {_short(value)}")
+        problems.append(f"{where}: must be a mapping, got {short(value)}")
         return {}
     for key in value:
         if key not in keys:
-            problems.append(f"{where}.{key}: unknown key{_did_you_mean(key, keys)}; allowed: {', '.join(sorted(keys))}")
+            problems.append(f"{where}.{key}: unknown key{did_you_mean(key, keys)}; allowed: {', '.join(sorted(keys))}")
     return value
 
 
@@ -368,7 +237,7 @@ def _check_source(ns: dict, problems: list[str], base: Path, where: str = "neuro
     bare_git = (folder / "HEAD").is_file() and (folder / "objects").is_dir()
     if not bare_git and not (folder / "Inference_pytorch" / "NeuroSIM").is_dir():
         problems.append(
-            f"{where}.path = {_short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
+            f"{where}.path = {short(path)}: not a NeuroSim checkout (no Inference_pytorch/NeuroSIM) "
             "nor a bare git mirror"
         )
 
@@ -382,7 +251,7 @@ def _check_extra_knobs(given: Any, problems: list[str]) -> tuple:
     if given is None:
         return ()
     if not isinstance(given, dict):
-        problems.append(f"{EXTRA_KEY}: must be a mapping of knob names, got {_short(given)}")
+        problems.append(f"{EXTRA_KEY}: must be a mapping of knob names, got {short(given)}")
         return ()
     good = {}
     for name, spec in given.items():
@@ -397,17 +266,17 @@ def _check_extra_knobs(given: Any, problems: list[str]) -> tuple:
         spec = _check_section(where, spec, EXTRA_FIELDS, problems)
         side, kind = spec.get("side"), spec.get("type")
         if side not in (INFERENCE, PARAM):
-            problems.append(f"{where}.side = {_short(side)}: must be inference (an inference.py argument) or param")
+            problems.append(f"{where}.side = {short(side)}: must be inference (an inference.py argument) or param")
         if kind not in EXTRA_TYPES:
-            problems.append(f"{where}.type = {_short(kind)}: must be one of {', '.join(EXTRA_TYPES)}")
+            problems.append(f"{where}.type = {short(kind)}: must be one of {', '.join(EXTRA_TYPES)}")
         for bound in ("minimum", "maximum"):
             if bound in spec and (isinstance(spec[bound], bool) or not isinstance(spec[bound], int | float)):
-                problems.append(f"{where}.{bound} = {_short(spec[bound])}: must be a number")
+                problems.append(f"{where}.{bound} = {short(spec[bound])}: must be a number")
         default = spec.get("default")
         if "default" not in spec or isinstance(default, bool) or not isinstance(default, int | float):
-            problems.append(f"{where}.default = {_short(default)}: must be a number (the value where no study sets it)")
+            problems.append(f"{where}.default = {short(default)}: must be a number (the value where no study sets it)")
         elif kind == "int" and int(default) != default:
-            problems.append(f"{where}.default = {_short(default)}: must be an integer (type int)")
+            problems.append(f"{where}.default = {short(default)}: must be an integer (type int)")
         if len(problems) == before:
             good[name] = spec
     extras = extra_knobs(good)
@@ -464,7 +333,7 @@ def _existing_folder(base: Path, value: str, key: str, problems: list[str]) -> P
     """The folder a key names (relative to the workflow folder), or None with the problem said."""
     folder = (base / value).expanduser()
     if not folder.is_dir():
-        problems.append(f"{key} = {_short(value)}: no such folder")
+        problems.append(f"{key} = {short(value)}: no such folder")
         return None
     return folder
 
@@ -479,7 +348,7 @@ def _check_overlay(overlay, problems: list[str], base: Path, where: str) -> None
     if folder is None:
         return
     if not group_files.files(folder):
-        problems.append(f"{where}.overlay = {_short(overlay)}: the folder is empty")
+        problems.append(f"{where}.overlay = {short(overlay)}: the folder is empty")
     problems += group_files.problems(folder, f"{where}.overlay")
 
 
@@ -489,7 +358,7 @@ def _check_versions(config: dict, problems: list[str], base: Path) -> None:
     if given is None:
         return
     if not isinstance(given, dict) or not given:
-        problems.append(f"{VERSIONS_KEY}: must be a mapping of version labels to sources, got {_short(given)}")
+        problems.append(f"{VERSIONS_KEY}: must be a mapping of version labels to sources, got {short(given)}")
         return
     allowed = {k: SECTION_KEYS["neurosim"][k] for k in VERSION_SOURCE_KEYS}
     for label, source in given.items():
@@ -536,16 +405,16 @@ def _study_versions(where: str, spec: dict, settings: Settings, problems: list[s
         return [settings.label]
     given, known = spec[VERSIONS_KEY], settings.versions()
     if not isinstance(given, list) or not given or not all(isinstance(v, str) for v in given):
-        problems.append(f"{where}.{VERSIONS_KEY}: must be a list of version labels, got {_short(given)}")
+        problems.append(f"{where}.{VERSIONS_KEY}: must be a list of version labels, got {short(given)}")
         return [settings.label]
     for label in given:
         if label not in known:
             problems.append(
-                f"{where}.{VERSIONS_KEY}: {_short(label)} is no version{_did_you_mean(label, known)}; known: "
+                f"{where}.{VERSIONS_KEY}: {short(label)} is no version{did_you_mean(label, known)}; known: "
                 f"{', '.join(known)} (neurosim.label and the keys of {VERSIONS_KEY})"
             )
     if len(set(given)) < len(given):
-        problems.append(f"{where}.{VERSIONS_KEY}: lists a version twice ({_short(given)})")
+        problems.append(f"{where}.{VERSIONS_KEY}: lists a version twice ({short(given)})")
     for key in (SEARCH_KEY, TRAIN_KEY):
         if key in spec and given != [settings.label]:
             problems.append(
@@ -561,35 +430,7 @@ def _check_values(where: str, section: dict, settings: dict, problems: list[str]
         if key in settings:
             why = settings[key].problem(value)
             if why:
-                problems.append(f"{where}{key} = {_short(value)}: {why}")
-
-
-class _BoundedRepr(reprlib.Repr):
-    """repr() with every size bounded: nested lists, long strings, huge integers (whose repr() raises)."""
-
-    def __init__(self):
-        super().__init__()
-        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict, self.maxset = 3, 6, 6, 6, 6
-        self.maxstring, self.maxother = 60, 60
-
-    def repr_int(self, x, level):
-        return f"<an integer of {x.bit_length()} bits>" if x.bit_length() > 128 else repr(x)
-
-
-_BOUNDED = _BoundedRepr()
-
-
-def _cut(text: str, limit: int = 200) -> str:
-    """A message's own text (not a value), cut with its length."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
-def _short(value: Any, limit: int = 100) -> str:
-    """A value for a message, cut with its length: a config error never echoes a huge value."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}... ({len(value)} characters)"
-    text = _BOUNDED.repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... (cut)"
+                problems.append(f"{where}{key} = {short(value)}: {why}")
 
 
 def load(path: str | Path, *, base: Path | None = None) -> Sweep:
@@ -601,7 +442,7 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     """Everything but the knobs: where NeuroSim and the data come from, limits, the cost table."""
     for key in config:
         if key not in TOP_LEVEL_KEYS:
-            problems.append(f"{key}: unknown top-level key{_did_you_mean(key, TOP_LEVEL_KEYS)}")
+            problems.append(f"{key}: unknown top-level key{did_you_mean(key, TOP_LEVEL_KEYS)}")
     for key in ("allow_gpu_redo", "allow_queued_jobs"):
         allow = config.get(key, False)
         if isinstance(allow, str) and allow.lower() in ("true", "false"):  # --config KEY=true gives a string
@@ -616,11 +457,11 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     _check_accuracy("accuracy", config.get("accuracy"), problems)
     cost = config.get("cost") or {}
     if not isinstance(cost, dict):
-        problems.append(f"cost: must be a mapping of model names, got {_short(cost)}")
+        problems.append(f"cost: must be a mapping of model names, got {short(cost)}")
         cost = {}
     for model, entry in cost.items():
         if model not in MODEL_DATASETS:
-            problems.append(f"cost.{model}: unknown model{_did_you_mean(model, MODEL_DATASETS)}")
+            problems.append(f"cost.{model}: unknown model{did_you_mean(model, MODEL_DATASETS)}")
             continue
         entry = _check_section(f"cost.{model}", entry, set(COST_SETTINGS), problems)
         _check_values(f"cost.{model}.", entry, COST_SETTINGS, problems)
@@ -644,7 +485,7 @@ def _study_split(where: str, spec: dict, settings: Settings, problems: list[str]
     if split.halfwidth is not None and not split.images_per_job:
         source = f"{where}.accuracy" if "halfwidth" in own else "accuracy"
         problems.append(
-            f"{source}.halfwidth = {_short(split.halfwidth)}: stopping at a precision needs accuracy.images_per_job "
+            f"{source}.halfwidth = {short(split.halfwidth)}: stopping at a precision needs accuracy.images_per_job "
             "(a run in one job cannot stop early)"
         )
     return split
@@ -653,37 +494,38 @@ def _study_split(where: str, spec: dict, settings: Settings, problems: list[str]
 def _study_combos(where: str, spec: dict, problems: list[str]) -> tuple[list[dict], list[str], list[int], list]:
     """A study's knob combinations (grid, then explicit points), its named axes, seeds and decoupled knobs."""
     if "description" in spec and not isinstance(spec["description"], str):
-        problems.append(f"{where}.description = {_short(spec['description'])}: must be text")
-    grid = _check_knob_map(f"{where}.grid", spec.get("grid"), problems, lists=True)
+        problems.append(f"{where}.description = {short(spec['description'])}: must be text")
+    grid = check_knob_map(f"{where}.grid", spec.get("grid"), problems, lists=True)
     explicit = []
     raw_points = spec.get("points")
     if raw_points is not None and not isinstance(raw_points, list):
-        problems.append(f"{where}.points: must be a list of knob mappings, got {_short(raw_points)}")
+        problems.append(f"{where}.points: must be a list of knob mappings, got {short(raw_points)}")
     elif raw_points is not None:
         if not raw_points:
             problems.append(f"{where}.points: empty list; remove it or give points")
         for i, item in enumerate(raw_points):
-            explicit.append(_check_knob_map(f"{where}.points[{i}]", item, problems, lists=False))
+            explicit.append(check_knob_map(f"{where}.points[{i}]", item, problems, lists=False))
     if "grid" in spec and not spec.get("grid"):
         problems.append(f"{where}.grid: empty grid; give at least one knob with values")
-    seeds = spec.get("seeds", list(DEFAULT_SEEDS))
+    seeds = spec.get("seeds", list(STUDY_KEYS["seeds"].default))
     if not isinstance(seeds, list) or not seeds:
-        problems.append(f"{where}.seeds = {_short(seeds)}: must be a non-empty list of integers")
+        problems.append(f"{where}.seeds = {short(seeds)}: must be a non-empty list of integers")
         seeds = []
     else:
         for i, s in enumerate(seeds):
             if isinstance(s, bool) or not isinstance(s, int) or s < 0:
-                problems.append(f"{where}.seeds[{i}] = {_short(s)}: seeds are non-negative integers")
-            elif s >= TORCH_SEED_LIMIT:
+                problems.append(f"{where}.seeds[{i}] = {short(s)}: seeds are non-negative integers")
+            elif s > STUDY_KEYS["seeds"].maximum:
                 problems.append(
-                    f"{where}.seeds[{i}] = {_short(s)}: above what torch.manual_seed accepts (at most 2**63 - 1)"
+                    f"{where}.seeds[{i}] = {short(s)}: above what torch.manual_seed accepts (at most 2**63 - 1)"
                 )
         seeds = [s for s in seeds if isinstance(s, int) and not isinstance(s, bool)]
         if len(set(seeds)) != len(seeds):
-            problems.append(f"{where}.seeds = {_short(seeds)}: repeated seed")
+            problems.append(f"{where}.seeds = {short(seeds)}: repeated seed")
     decouple = spec.get("decouple", [])
-    if not isinstance(decouple, list) or any(d not in COUPLINGS for d in decouple):
-        problems.append(f"{where}.decouple = {_short(decouple)}: a list of {', '.join(COUPLINGS)}")
+    couplings = STUDY_KEYS["decouple"].choices
+    if not isinstance(decouple, list) or any(d not in couplings for d in decouple):
+        problems.append(f"{where}.decouple = {short(decouple)}: a list of {', '.join(couplings)}")
         decouple = []
     combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())] if grid else []
     combos += explicit
@@ -708,8 +550,8 @@ def _resolve_point(
         wanted = coupled_value(acc_knob, knobs)
         if hw_knob in given and not values_agree(given[hw_knob], wanted):
             problems.append(
-                f"{label}: {hw_knob} = {_short(given[hw_knob])} disagrees with {acc_knob} = {_short(knobs[acc_knob])} "
-                f"(which sets {hw_knob} = {_short(wanted)}); drop {hw_knob} or add {acc_knob} to {where}.decouple"
+                f"{label}: {hw_knob} = {short(given[hw_knob])} disagrees with {acc_knob} = {short(knobs[acc_knob])} "
+                f"(which sets {hw_knob} = {short(wanted)}); drop {hw_knob} or add {acc_knob} to {where}.decouple"
             )
         knobs[hw_knob] = wanted
     return knobs
@@ -737,7 +579,7 @@ def _check_search_accuracy_knobs(
             warns.append(f"{where}.{SEARCH_KEY}: {messages[0]}")
             continue
         problems.append(
-            f"{where}.{SEARCH_KEY}.space.{name} = {_short(spec.space[name])}: {messages[0]}; each value would "
+            f"{where}.{SEARCH_KEY}.space.{name} = {short(spec.space[name])}: {messages[0]}; each value would "
             "open an inference run (GPU hours) with the same accuracy. Give it one value, or search it where it "
             "matters (VGG8, mode WAGE, inference 1)"
         )
@@ -750,40 +592,75 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
     extras = _check_extra_knobs(config.get(EXTRA_KEY), problems)
     register_extra(extras)  # checked, planned, labelled and tabulated like the built-in knobs from here on
     _check_settings(config, problems, base)
-    defaults = _check_knob_map("defaults", config.get("defaults"), problems, lists=False)
+    defaults = check_knob_map("defaults", config.get("defaults"), problems, lists=False)
     studies = config.get("studies")
     if not isinstance(studies, dict) or not studies:
-        problems.append(f"studies: must be a non-empty mapping of study names, got {_short(studies)}")
+        problems.append(f"studies: must be a non-empty mapping of study names, got {short(studies)}")
         studies = {}
     settings = Settings.from_config(config) if not problems else Settings()
     if not problems:
         _check_version_names(settings, problems)
-    # the versions each study runs on, and the commit naming each version's inference runs
-    versions_of = {
-        study: _study_versions(f"studies.{study}", spec, settings, problems)
-        for study, spec in studies.items()
-        if isinstance(spec, dict)
-    }
-    used = [v for label, v in settings.versions().items() if label in {x for xs in versions_of.values() for x in xs}]
-    anchors = {v.label: v for v in used}
+    versions = _SweepVersions.read(studies, settings, extras, base, problems)
+    _refuse_too_many_points(studies, settings, source, problems)
+    expanded = _Expanded()
+    for study, spec in studies.items():
+        _expand_study(study, spec, defaults, settings, versions, problems, expanded)
     if not problems:
-        _check_extras_in_files(extras, used, base, problems)
-    group_defaults = {v.label: _group_param_values(v, base) for v in used} if not problems else {}
-    contents = {}
-    if not problems:
-        try:
-            if any(len(v) > 1 for v in versions_of.values()):
-                anchors = inference_anchors(used, base)
-            contents = {v.label: content(v, base) for v in used}
-        except RuntimeError as exc:  # a fetch that failed: git's words and the way out
-            problems.append(f"{VERSIONS_KEY}: comparing versions reads each one's Python side, and {exc}")
-    # what else decides an inference run's outcome besides its arguments
-    run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
-    if settings.synthetic_test_images:
-        run_identity["synthetic_test_images"] = settings.synthetic_test_images  # other images: another run
-    if settings.max_train_images:
-        run_identity["max_train_images"] = settings.max_train_images  # a training run's only
+        _check_plain_folder(settings, expanded.points, base, problems)
+    if problems:
+        raise ConfigError([f"{source}: {p}" for p in problems])
+    return Sweep(
+        config=config,
+        source=source,
+        points=expanded.points,
+        settings=settings,
+        warnings=expanded.warnings,
+        searches=expanded.searches,
+    )
 
+
+@dataclass(frozen=True)
+class _SweepVersions:
+    """The NeuroSim versions the studies run on, and what each adds to its points."""
+
+    of_study: dict  # study -> the labels of the versions it runs on
+    anchors: dict  # label -> the version whose inference runs it shares
+    group_defaults: dict  # label -> the hardware knobs its own Param.cpp sets
+    contents: dict  # label -> its content (versions.Content), where versions are compared or a folder is plain
+    run_identity: dict  # what else decides an inference run's outcome besides its arguments
+
+    @classmethod
+    def read(cls, studies: dict, settings: Settings, extras: tuple, base: Path, problems: list[str]) -> _SweepVersions:
+        # the versions each study runs on, and the commit naming each version's inference runs
+        of_study = {
+            study: _study_versions(f"studies.{study}", spec, settings, problems)
+            for study, spec in studies.items()
+            if isinstance(spec, dict)
+        }
+        named = {x for xs in of_study.values() for x in xs}
+        used = [v for label, v in settings.versions().items() if label in named]
+        anchors = {v.label: v for v in used}
+        if not problems:
+            _check_extras_in_files(extras, used, base, problems)
+        group_defaults = {v.label: _group_param_values(v, base) for v in used} if not problems else {}
+        contents = {}
+        if not problems:
+            try:
+                if any(len(v) > 1 for v in of_study.values()):
+                    anchors = inference_anchors(used, base)
+                contents = {v.label: content(v, base) for v in used}
+            except RuntimeError as exc:  # a fetch that failed: git's words and the way out
+                problems.append(f"{VERSIONS_KEY}: comparing versions reads each one's Python side, and {exc}")
+        run_identity = {"commit": settings.commit, "max_test_images": settings.max_test_images}
+        if settings.synthetic_test_images:
+            run_identity["synthetic_test_images"] = settings.synthetic_test_images  # other images: another run
+        if settings.max_train_images:
+            run_identity["max_train_images"] = settings.max_train_images  # a training run's only
+        return cls(of_study, anchors, group_defaults, contents, run_identity)
+
+
+def _refuse_too_many_points(studies: dict, settings: Settings, source: str, problems: list[str]) -> None:
+    """Counted before anything is expanded: a typo in a grid costs nothing."""
     sizes = {study: _expected_points(spec) for study, spec in studies.items()}
     if sum(sizes.values()) > settings.limits["max_points"]:
         largest = ", ".join(f"studies.{s}: {n:,}" for s, n in sorted(sizes.items(), key=lambda x: -x[1])[:3])
@@ -793,77 +670,85 @@ def check(config: dict, *, source: str = "config", base: Path | None = None) -> 
             "this large"
         )
         raise ConfigError([f"{source}: {p}" for p in problems])
-    points: list[Point] = []
-    warns: list[str] = []
-    searches: dict[str, SearchStudy] = {}
-    for study, spec in studies.items():
-        where = f"studies.{study}"
-        if not isinstance(study, str) or not STUDY_NAME.match(study):
-            problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
-            continue
-        spec = _check_section(where, spec, STUDY_KEYS, problems)
-        search = None
-        if SEARCH_KEY in spec:
-            search = check_spec(
-                f"{where}.{SEARCH_KEY}", spec[SEARCH_KEY], problems, check_knobs=_check_knob_map, short=_short
-            )
-            for key in ("grid", "points"):
-                if key in spec:
-                    problems.append(
-                        f"{where}.{key}: a study searches or lists points, not both; put the {key} in a study of "
-                        "its own (points shared with it are run once)"
-                    )
-        combos, named, seeds, decouple = _study_combos(where, spec, problems)
-        if search is not None:
-            combos, named = [{k: v[0] for k, v in search.space.items()}], list(search.space)
-        split = _study_split(where, spec, settings, problems)
-        # a study trains its checkpoints when it has a train: mapping or sweeps a training knob
-        trains = TRAIN_KEY in spec or any(k in TRAIN_NAMES for c in combos for k in c)
-        own_train = (
-            _check_knob_map(where, {TRAIN_KEY: spec[TRAIN_KEY]}, problems, lists=False) if TRAIN_KEY in spec else {}
+
+
+@dataclass
+class _Expanded:
+    """What the studies expand to so far: their points, the warnings, the search studies."""
+
+    points: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    searches: dict = field(default_factory=dict)
+
+
+def _expand_study(
+    study: Any,
+    spec: Any,
+    defaults: dict,
+    settings: Settings,
+    versions: _SweepVersions,
+    problems: list[str],
+    expanded: _Expanded,
+) -> None:
+    """One study's points (a grid's, explicit ones) or its search, on each version it runs on."""
+    where = f"studies.{study}"
+    if not isinstance(study, str) or not STUDY_NAME.match(study):
+        problems.append(f"{where}: study names are a letter then letters, digits, _ or - (at most 64)")
+        return
+    spec = _check_section(where, spec, set(STUDY_KEYS), problems)
+    search = None
+    if SEARCH_KEY in spec:
+        search = check_spec(f"{where}.{SEARCH_KEY}", spec[SEARCH_KEY], problems)
+        for key in ("grid", "points"):
+            if key in spec:
+                problems.append(
+                    f"{where}.{key}: a study searches or lists points, not both; put the {key} in a study of "
+                    "its own (points shared with it are run once)"
+                )
+    combos, named, seeds, decouple = _study_combos(where, spec, problems)
+    if search is not None:
+        combos, named = [{k: v[0] for k, v in search.space.items()}], list(search.space)
+    split = _study_split(where, spec, settings, problems)
+    # a study trains its checkpoints when it has a train: mapping or sweeps a training knob
+    trains = TRAIN_KEY in spec or any(k in TRAIN_NAMES for c in combos for k in c)
+    own_train = check_knob_map(where, {TRAIN_KEY: spec[TRAIN_KEY]}, problems, lists=False) if TRAIN_KEY in spec else {}
+    study_defaults = {**defaults, **own_train}
+    swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
+    if search is not None:
+        swept = tuple(k for k, values in search.space.items() if len(values) > 1)
+    contexts = [
+        StudyContext(
+            study=study,
+            where=where,
+            defaults={**versions.group_defaults.get(label, {}), **study_defaults},
+            decouple=tuple(decouple),
+            trains=trains,
+            split=split,
+            seeds=tuple(seeds),
+            swept=swept,
+            run_identity=_run_identity(versions.run_identity, versions.anchors.get(label), versions.contents),
+            settings=settings,
+            own_accuracy=tuple(spec.get("accuracy") or {}),
+            version="" if label == settings.label else label,
+            source_key=settings.versions()[label].key,
+            core_content=versions.contents[label].core if label in versions.contents else "",
         )
-        study_defaults = {**defaults, **own_train}
-        swept = tuple(k for k in named if len({repr(c.get(k, study_defaults.get(k))) for c in combos}) > 1)
-        if search is not None:
-            swept = tuple(k for k, values in search.space.items() if len(values) > 1)
-        contexts = [
-            StudyContext(
-                study=study,
-                where=where,
-                defaults={**group_defaults.get(label, {}), **study_defaults},
-                decouple=tuple(decouple),
-                trains=trains,
-                split=split,
-                seeds=tuple(seeds),
-                swept=swept,
-                run_identity=_run_identity(run_identity, anchors.get(label), contents),
-                settings=settings,
-                own_accuracy=tuple(spec.get("accuracy") or {}),
-                version="" if label == settings.label else label,
-                source_key=settings.versions()[label].key,
-                core_content=contents[label].core if label in contents else "",
-            )
-            for label in versions_of.get(study, [settings.label])
-        ]
-        if search is not None:
-            _check_search_accuracy_knobs(where, search, contexts[0], problems, warns)
-            searches[study] = SearchStudy(search, contexts[0])
-            continue
-        seen_here: set = set()
-        for context, (ci, combo) in itertools.product(contexts, enumerate(combos)):
-            for point in context.points(_combo_label(where, ci, combo), combo, problems, warns):
-                if point.point_id in seen_here:
-                    problems.append(
-                        f"{_combo_label(where, ci, combo)}: duplicates an earlier point of {study} (seed {point.seed})"
-                    )
-                    continue
-                seen_here.add(point.point_id)
-                points.append(point)
-    if not problems:
-        _check_plain_folder(settings, points, base, problems)
-    if problems:
-        raise ConfigError([f"{source}: {p}" for p in problems])
-    return Sweep(config=config, source=source, points=points, settings=settings, warnings=warns, searches=searches)
+        for label in versions.of_study.get(study, [settings.label])
+    ]
+    if search is not None:
+        _check_search_accuracy_knobs(where, search, contexts[0], problems, expanded.warnings)
+        expanded.searches[study] = SearchStudy(search, contexts[0])
+        return
+    seen_here: set = set()
+    for context, (ci, combo) in itertools.product(contexts, enumerate(combos)):
+        for point in context.points(_combo_label(where, ci, combo), combo, problems, expanded.warnings):
+            if point.point_id in seen_here:
+                problems.append(
+                    f"{_combo_label(where, ci, combo)}: duplicates an earlier point of {study} (seed {point.seed})"
+                )
+                continue
+            seen_here.add(point.point_id)
+            expanded.points.append(point)
 
 
 def _check_plain_folder(settings: Settings, points: list[Point], base: Path, problems: list[str]) -> None:
@@ -887,7 +772,7 @@ def _check_plain_folder(settings: Settings, points: list[Point], base: Path, pro
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         problems.append(
-            f"neurosim.path = {_short(settings.path)}: this NeuroSim folder lacks {shown}, which this sweep's "
+            f"neurosim.path = {short(settings.path)}: this NeuroSim folder lacks {shown}, which this sweep's "
             "jobs need; point it at a complete copy"
         )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import paths
+
 
 @dataclass(frozen=True)
 class Signature:
@@ -74,7 +76,7 @@ SIGNATURES = (
         "trace-file-missing",
         r"cannot be opened",
         "a layer trace the core was given does not exist",
-        "rerun the inference of this point (delete results/inference/<acc_id>/accuracy.json)",
+        f"rerun the inference of this point (delete {paths.ACCURACY.format(acc='<acc_id>')})",
     ),
     Signature(
         "too-few-traces",

@@ -98,7 +98,7 @@ def problems_of_files(directory: Path, names, check) -> list[tuple[str, str]]:
 def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     """(file, what is wrong) for every result file of the sweep that exists but is not what its job wrote:
     JSON results, kept traces archives and search wave records."""
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     directory = Path(directory)
     found = []
@@ -163,7 +163,7 @@ def stale_tables(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
     import csv
 
     from .pipeline import points_text
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     directory = Path(directory)
     stale = []
@@ -223,7 +223,7 @@ def verdict(sweep, directory: Path = Path(".")):
     """(Verdict, the table it was read from): the config's points (and those its searches proposed) against
     the result files on disk."""
     from .aggregate import tables
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     directory = Path(directory)
     searched = with_searched_points(sweep, list(getattr(sweep, "searches", {})), directory)
@@ -275,12 +275,13 @@ def dependents(name: str, directory: Path = Path(".")) -> list[str]:
     A damaged traces archive takes its inference run's first job with it: that GPU job is redone."""
     parts = Path(name).parts
     directory = Path(directory)
-    if name.startswith("results/inference/"):
-        run = Path(paths.ACCURACY.format(acc=parts[2])).parent
-        built = [*(directory / run).glob("pooled/*.json"), *(directory / run).glob("waves/*/*.json")]
-        first = [paths.FIRST_PART.format(acc=parts[2])] if name == paths.TRACES.format(acc=parts[2]) else []
-        return [*first, str(run / "accuracy.json"), *sorted(str(p.relative_to(directory)) for p in built), paths.RUNS]
-    if name.startswith("results/search/") and parts[3] == "waves":
+    if name.startswith(paths.above(paths.INFERENCE_RUN)):
+        acc = parts[2]
+        pooled, waves = paths.POOLED.format(acc=acc, policy="*"), paths.WAVE.format(acc=acc, policy="*", wave="*")
+        built = sorted(str(p.relative_to(directory)) for p in [*directory.glob(pooled), *directory.glob(waves)])
+        first = [paths.FIRST_PART.format(acc=acc)] if name == paths.TRACES.format(acc=acc) else []
+        return [*first, paths.ACCURACY.format(acc=acc), *built, paths.RUNS]
+    if name.startswith(paths.above(paths.SEARCH)) and parts[3] == "waves":
         study, wave = parts[2], int(Path(name).stem)
         later = [f for f in (directory / Path(name).parent).glob("*.json") if f.stem.isdigit() and int(f.stem) > wave]
         made = [paths.SEARCH_TRIALS, paths.SEARCH_FRONT, paths.SEARCH_HYPERVOLUME, paths.SEARCH_FIGURE]
@@ -290,7 +291,7 @@ def dependents(name: str, directory: Path = Path(".")) -> list[str]:
             *(m.format(study=study) for m in made),
             paths.RUNS,
         ]
-    if name.startswith("results/training/") and name.endswith(".pth"):
+    if name.startswith(paths.above(paths.TRAINING)) and name.endswith(".pth"):
         # the run's record: finish_training copies the checkpoint again from the training's own state
         return [paths.TRAINING_RECORD.format(train=parts[2]), paths.RUNS]
     return [paths.RUNS]
@@ -340,7 +341,7 @@ def dropped_lines(sweep, directory: Path = Path("."), shown: int = 5) -> list[st
     table = Path(directory) / paths.RUNS
     if not table.is_file():
         return []
-    from .search_run import with_searched_points
+    from .search_lookup import with_searched_points
 
     current = {p.point_id for p in with_searched_points(sweep, list(sweep.searches), Path(directory)).points}
     try:

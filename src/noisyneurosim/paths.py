@@ -50,15 +50,16 @@ BUILD_RECORD = BUILD + "/build.json"
 # one inference run per accuracy setting, in one job or several (accuracy.images_per_job): the first
 # job writes the traces; with a target (accuracy.halfwidth) jobs come in waves, each wave decided under
 # its policy (target, wave size, floor), so another target decides afresh from the same jobs
-ACCURACY = "results/inference/{acc}/accuracy.json"  # pooled over the run's jobs
+INFERENCE_RUN = "results/inference/{acc}"
+ACCURACY = INFERENCE_RUN + "/accuracy.json"  # pooled over the run's jobs
 # the first job's layer traces, kept (gzip) so that a hardware value added later costs no inference
-TRACES = "results/inference/{acc}/traces.tar.gz"
-INFERENCE_WORK = "results/inference/{acc}/work"  # a job's private working directory, removed after it
-FIRST_PART = "results/inference/{acc}/parts/0.json"
-INFERENCE_PART = "results/inference/{acc}/parts/{part}.json"  # part >= 1
-PART_WORK = "results/inference/{acc}/parts/{part}.work"
-WAVE = "results/inference/{acc}/waves/{policy}/{wave}.json"
-POOLED = "results/inference/{acc}/pooled/{policy}.json"
+TRACES = INFERENCE_RUN + "/traces.tar.gz"
+INFERENCE_WORK = INFERENCE_RUN + "/work"  # a job's private working directory, removed after it
+FIRST_PART = INFERENCE_RUN + "/parts/0.json"
+INFERENCE_PART = INFERENCE_RUN + "/parts/{part}.json"  # part >= 1
+PART_WORK = INFERENCE_RUN + "/parts/{part}.work"
+WAVE = INFERENCE_RUN + "/waves/{policy}/{wave}.json"
+POOLED = INFERENCE_RUN + "/pooled/{policy}.json"
 
 # one estimate per (accuracy, hardware) pair
 ESTIMATE = "results/estimates/{acc}/{hw}.json"
@@ -117,13 +118,22 @@ REPRODUCIBILITY_STDERR = "results/logs/reproducibility/{model}.stderr"
 REPRODUCIBILITY_JOB_LOG = "results/logs/reproducibility/{model}.job.log"
 COLLECT_LOG = "results/logs/collect_results.log"
 RECORD_POINTS_LOG = "results/logs/record_points.log"
-OUTCOME_MARK = ".snakemake/noisyneurosim/outcome"  # removed before each run that executes jobs (not a dry run)
+# the workflow's own state in Snakemake's folder: nothing under results/ is written outside a job
+OWN_STATE = ".snakemake/noisyneurosim"
+OUTCOME_MARK = OWN_STATE + "/outcome"  # removed before each run that executes jobs (not a dry run)
+GPU_REDO_LIST = OWN_STATE + "/gpu-redo.txt"  # the result files of the jobs a refused run would redo
+SLURM_LOGS = "results/logs/slurm"  # the Slurm profiles' slurm-logdir
 OUTCOME_LOG = "results/logs/report_outcome.log"
 SUMMARISE_LOG = "results/logs/summarise_results.log"
 PLOT_LOG = "results/logs/plots/{study}.log"
 RECORD_CONFIG_LOG = "results/logs/record_config.log"
 SEARCH_WAVE_LOG = "results/logs/search/{study}/wave-{wave}.log"
 SEARCH_RESULTS_LOG = "results/logs/search/{study}/results.log"
+
+
+def above(template: str) -> str:
+    """The folder every file of a template lies under, up to its first wildcard: "results/inference/"."""
+    return template.split("{", 1)[0]
 
 
 def base_build(commit: str, core: str = "") -> str:

@@ -9,8 +9,8 @@ from .knobs import TRAIN_IMAGES
 from .points import Point, Sweep, test_images
 from .precision import expected_images
 from .reruns import plan_lines
-from .search_run import plan_lines as search_plan_lines
-from .search_run import search_gpu_hours
+from .search_lookup import plan_lines as search_plan_lines
+from .search_lookup import search_gpu_hours
 from .settings import GPU_HOUR_IN_CORE_HOURS
 from .training import job_stops
 

@@ -23,7 +23,6 @@ GPU_RULES = ("run_inference", "run_inference_part", "train_job")
 # the config key that lets a run redo finished GPU work anyway
 ALLOW_KEY = "allow_gpu_redo"
 FREE_TRACES = "python -m noisyneurosim free-traces"
-REDO_LIST = ".snakemake/noisyneurosim/gpu-redo.txt"  # the result files of the jobs a refused run would redo
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def stage_before_gpu(pending: list[Pending], sweep, checkout: Path, deployment) 
     if "conda" in names or not Path(checkout).is_dir() or not any(job.rule in GPU_RULES for job in pending):
         return
     settings = sweep.settings
-    logs = Path(".snakemake/noisyneurosim")  # Snakemake's own folder: nothing under results/ outside a job
+    logs = Path(paths.OWN_STATE)  # Snakemake's own folder: nothing under results/ outside a job
     logs.mkdir(parents=True, exist_ok=True)
     for dataset in sorted({p.knobs["dataset"] for p in sweep.points}):
         flag = logs / f"staged-{dataset}.txt"
@@ -183,7 +182,7 @@ def refuse_redo(pending: list[Pending], fingerprints: dict[str, str], allow: boo
         return said
     shown = "\n".join(f"  {job.rule} {job.outputs[0]}: {job.reason}" for job in not_deciding[:10])
     more = f"\n  ... and {len(not_deciding) - 10} more" if len(not_deciding) > 10 else ""
-    listing = Path(REDO_LIST)  # Snakemake's own folder: nothing under results/ is written outside a job
+    listing = Path(paths.GPU_REDO_LIST)  # Snakemake's own folder: nothing under results/ is written outside a job
     listing.parent.mkdir(parents=True, exist_ok=True)
     listing.write_text("".join(f"{job.outputs[0]}\n" for job in not_deciding))
     raise WorkflowError(
@@ -191,7 +190,7 @@ def refuse_redo(pending: list[Pending], fingerprints: dict[str, str], allow: boo
         "their results changed (knobs, test images, NeuroSim commit and the content of a plain folder or overlay, "
         f"adaptations, checkpoint):\n{shown}{more}\n"
         "Nothing was started. To keep their results (Snakemake then forgets what it recorded of them):\n"
-        f"  snakemake --cleanup-metadata $(cat {REDO_LIST})\n"
+        f"  snakemake --cleanup-metadata $(cat {paths.GPU_REDO_LIST})\n"
         f"To redo them anyway (for traces freed with {FREE_TRACES}, that is the only way):\n"
         f"  add --config {ALLOW_KEY}=true"
     )

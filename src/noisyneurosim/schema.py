@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import yaml
 
-from .config import EPOCHS_TEXT
-from .knobs import BUILT_IN, COUPLINGS, EXTRA_KEY, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
-from .search import DIRECTIONS, OBJECTIVE_COLUMNS, SAMPLERS, SEED_LIMIT
+from .checks import EPOCHS_TEXT
+from .knobs import BUILT_IN, EXTRA_KEY, KNOBS, MODEL_DATASETS, TRAIN_NAMES, TRAIN_PREFIX, Knob
 from .settings import COST_SETTINGS, LABEL, SECTION_KEYS, VERSIONS_KEY, Setting
+from .study_keys import BUDGET_KEYS, DIRECTIONS, OBJECTIVE_COLUMNS, REQUIRED_SEARCH_KEYS, SEARCH_KEYS, STUDY_KEYS, Key
 from .versions import VERSION_SOURCE_KEYS
 
 NUMBER_TEXT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -92,25 +92,7 @@ def build(knobs: dict | None = None) -> dict:
             "studies": {
                 "type": "object",
                 "minProperties": 1,
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {
-                        "description": {"type": "string"},
-                        "grid": {"type": "object", "additionalProperties": False, "properties": axis_props},
-                        "points": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/knob_values"}},
-                        "seeds": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
-                        "decouple": {"type": "array", "items": {"enum": list(COUPLINGS)}},
-                        "accuracy": _settings(SECTION_KEYS["accuracy"]),
-                        "train": {"anyOf": [{"$ref": "#/$defs/train_values"}, {"type": "null"}]},
-                        "search": _search(plain, axis, {"type": "number", "exclusiveMinimum": 0}),
-                        VERSIONS_KEY: {
-                            "type": "array",
-                            "minItems": 1,
-                            "items": {"type": "string", "pattern": LABEL.pattern},
-                        },
-                    },
-                },
+                "additionalProperties": _mapping(_study(plain, axis, axis_props)),
             },
         },
         "$defs": {
@@ -121,34 +103,54 @@ def build(knobs: dict | None = None) -> dict:
     }
 
 
-def _search(plain: list, axis, positive: dict) -> dict:
-    """A study's search: mapping (checked in full by search.check_spec)."""
+def _study(plain: list, axis, axis_props: dict) -> dict:
+    """A study's keys, in the catalogue's order (study_keys.py; checked in full by config.py)."""
+    seeds = STUDY_KEYS["seeds"]
+    fragments = {
+        "description": {"type": "string"},
+        "grid": {"type": "object", "additionalProperties": False, "properties": axis_props},
+        "points": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/knob_values"}},
+        "seeds": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "integer", "minimum": seeds.minimum, "maximum": seeds.maximum},
+        },
+        "decouple": {"type": "array", "items": {"enum": list(STUDY_KEYS["decouple"].choices)}},
+        "accuracy": _settings(SECTION_KEYS["accuracy"]),
+        "train": {"anyOf": [{"$ref": "#/$defs/train_values"}, {"type": "null"}]},
+        "search": _search(plain, axis),
+        VERSIONS_KEY: {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": LABEL.pattern}},
+    }
+    return {name: fragments[name] for name in STUDY_KEYS}
+
+
+def _integer(key: Key) -> dict:
+    return {"type": "integer", "minimum": key.minimum, "maximum": key.maximum}
+
+
+def _search(plain: list, axis) -> dict:
+    """A study's search: mapping, in the catalogue's order (checked in full by search.check_spec)."""
     number = {"type": "number"}
+    positive = {"type": "number", "exclusiveMinimum": 0}
     span = {**_mapping({"low": number, "high": number, "step": positive}), "required": ["low", "high", "step"]}
     count = {"type": "integer", "minimum": 1}
-    return {
-        **_mapping(
-            {
-                "space": _mapping({name: {"anyOf": [axis(name), span]} for name in plain}),
-                "objectives": {
-                    "type": "object",
-                    "minProperties": 1,
-                    "propertyNames": {"enum": list(OBJECTIVE_COLUMNS)},
-                    "additionalProperties": {"enum": list(DIRECTIONS)},
-                },
-                "constraints": {"type": "array", "items": {"type": "string"}},
-                "budget": {
-                    **_mapping({"points": count, "gpu_hours": positive, "core_hours": positive}),
-                    "minProperties": 1,
-                },
-                "points_per_wave": count,
-                "inference_runs_per_wave": count,
-                "seed": {"type": "integer", "minimum": 0, "maximum": SEED_LIMIT - 1},
-                "sampler": {"enum": list(SAMPLERS)},
-            }
-        ),
-        "required": ["space", "objectives", "budget"],
+    budget = {"points": count, "gpu_hours": positive, "core_hours": positive}
+    fragments = {
+        "space": _mapping({name: {"anyOf": [axis(name), span]} for name in plain}),
+        "objectives": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"enum": list(OBJECTIVE_COLUMNS)},
+            "additionalProperties": {"enum": list(DIRECTIONS)},
+        },
+        "constraints": {"type": "array", "items": {"type": "string"}},
+        "budget": {**_mapping({key: budget[key] for key in BUDGET_KEYS}), "minProperties": 1},
+        "points_per_wave": _integer(SEARCH_KEYS["points_per_wave"]),
+        "inference_runs_per_wave": _integer(SEARCH_KEYS["inference_runs_per_wave"]),
+        "seed": _integer(SEARCH_KEYS["seed"]),
+        "sampler": {"enum": list(SEARCH_KEYS["sampler"].choices)},
     }
+    return {**_mapping({name: fragments[name] for name in SEARCH_KEYS}), "required": list(REQUIRED_SEARCH_KEYS)}
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -161,6 +163,6 @@ class _NoAliases(yaml.SafeDumper):
 def as_yaml() -> str:
     header = (
         "# Generated by `python -m noisyneurosim schema`; edit src/noisyneurosim/knobs.py "
-        "(knobs) or settings.py (other keys) instead.\n"
+        "(knobs), study_keys.py (a study's and its search's keys) or settings.py (other keys) instead.\n"
     )
     return header + yaml.dump(build(BUILT_IN), Dumper=_NoAliases, sort_keys=False, width=100)

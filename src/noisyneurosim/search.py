@@ -24,37 +24,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks import check_knob_map, short
 from .knobs import FLOAT_TEXT, INFERENCE_NAMES, TRAIN_NAMES
-from .parse import CHIP_METRICS
 from .settings import GPU_HOUR_IN_CORE_HOURS
+from .study_keys import (
+    BUDGET_KEYS,
+    DIRECTIONS,
+    GP_INSTALL,
+    MAX_RANGE_VALUES,
+    OBJECTIVE_COLUMNS,
+    SAMPLERS,
+    SEARCH_KEYS,
+)
 
-SEARCH_KEY = "search"
-SPEC_KEYS = {
-    "space": "the knobs searched: a list of values, or {low, high, step}",
-    "objectives": "runs.csv columns to maximise or minimise: {column: max | min}",
-    "constraints": 'conditions a result must meet, e.g. "accuracy >= 0.88"',
-    "budget": "when the search stops: points, gpu_hours and/or core_hours (each given must hold)",
-    "points_per_wave": "settings proposed per wave (each is run with every seed of the study)",
-    "inference_runs_per_wave": "new inference runs a wave may open; its other settings reuse existing ones",
-    "seed": "the optimiser's seed: the same config and seed propose the same points",
-    "sampler": "what chooses the inference runs: ehvi (the default), tpe, or gp (needs torch and scipy)",
-}
-BUDGET_KEYS = ("points", "gpu_hours", "core_hours")
-OBJECTIVE_COLUMNS = ("accuracy", *CHIP_METRICS)
-DIRECTIONS = {"max": "maximize", "min": "minimize"}
 CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
-# settings (and inference runs) of one wave: every one becomes jobs of one Snakemake checkpoint
-MAX_PER_WAVE = 1000
-MAX_RANGE_VALUES = 1000  # one knob's {low, high, step}; a finer axis is a typo, not a design space
 ATTEMPTS_PER_SLOT = 20  # asks per wave slot before the wave is closed (duplicates, rejected settings)
 ASKED_OUT = "no new setting found in this wave's asks (the space may be explored)"
-SEED_LIMIT = 2**32  # what Optuna's samplers (numpy) accept
-# What chooses the inference runs, where the GPU hours go (benchmarks/search.py measures them on four
-# spaces): ehvi values each run by the hypervolume its settings are expected to add (acquisition.py, numpy
-# only); tpe is Optuna's TPE; gp Optuna's Gaussian-process sampler, which needs torch and scipy
-SAMPLERS = {"ehvi": (), "tpe": (), "gp": ("torch", "scipy")}
-DEFAULT_SAMPLER = "ehvi"
-GP_INSTALL = "pip install 'noisyneurosim[gp]'"
+DEFAULT_SAMPLER = SEARCH_KEYS["sampler"].default
 
 
 @dataclass(frozen=True)
@@ -77,9 +63,9 @@ class SearchSpec:
     objectives: tuple  # (column, "max" | "min")
     constraints: tuple = ()
     budget: dict = field(default_factory=dict)
-    points_per_wave: int = 8
-    inference_runs_per_wave: int = 2
-    seed: int = 0
+    points_per_wave: int = SEARCH_KEYS["points_per_wave"].default
+    inference_runs_per_wave: int = SEARCH_KEYS["inference_runs_per_wave"].default
+    seed: int = SEARCH_KEYS["seed"].default
     sampler: str = DEFAULT_SAMPLER
 
     @property
@@ -106,47 +92,45 @@ class SearchSpec:
 # the config's search: mapping
 
 
-def check_spec(where: str, raw: Any, problems: list[str], *, check_knobs: Callable, short: Callable) -> SearchSpec:
-    """A study's `search:` mapping, checked like every knob; problems name the key and the value.
-    `check_knobs(where, mapping, problems, lists=True)` is the config's own knob check."""
+def check_spec(where: str, raw: Any, problems: list[str]) -> SearchSpec:
+    """A study's `search:` mapping, checked like every knob; problems name the key and the value."""
     if not isinstance(raw, dict):
-        problems.append(f"{where}: must be a mapping with {', '.join(SPEC_KEYS)}, got {short(raw)}")
+        problems.append(f"{where}: must be a mapping with {', '.join(SEARCH_KEYS)}, got {short(raw)}")
         return SearchSpec(space={}, objectives=())
     for key in raw:
-        if key not in SPEC_KEYS:
-            problems.append(f"{where}.{key}: unknown key; allowed: {', '.join(SPEC_KEYS)}")
-    space = _check_space(f"{where}.space", raw.get("space"), problems, check_knobs, short)
-    objectives = _check_objectives(f"{where}.objectives", raw.get("objectives"), problems, short)
-    constraints = []
-    raw_constraints = raw.get("constraints", [])
-    if not isinstance(raw_constraints, list):
-        problems.append(f'{where}.constraints = {short(raw_constraints)}: a list like ["accuracy >= 0.88"]')
-        raw_constraints = []
-    for i, text in enumerate(raw_constraints):
-        m = CONSTRAINT.match(text) if isinstance(text, str) else None
-        if not m:
-            problems.append(f'{where}.constraints[{i}] = {short(text)}: write "<column> >= <number>" or "<= <number>"')
-        elif m.group(1) not in OBJECTIVE_COLUMNS:
-            problems.append(f"{where}.constraints[{i}] = {short(text)}: {m.group(1)} is not a numeric runs.csv column")
-        else:
-            constraints.append(Constraint(m.group(1), m.group(2), float(m.group(3))))
-    budget = _check_budget(f"{where}.budget", raw.get("budget"), problems, short)
-    per_wave = _positive_int(f"{where}.points_per_wave", raw.get("points_per_wave", 8), problems, short)
-    default_runs = 1
-    runs = _positive_int(
-        f"{where}.inference_runs_per_wave", raw.get("inference_runs_per_wave", default_runs), problems, short
+        if key not in SEARCH_KEYS:
+            problems.append(f"{where}.{key}: unknown key; allowed: {', '.join(SEARCH_KEYS)}")
+    space = _check_space(f"{where}.space", raw.get("space"), problems)
+    objectives = _check_objectives(f"{where}.objectives", raw.get("objectives"), problems)
+    constraints = _check_constraints(f"{where}.constraints", raw.get("constraints", []), problems)
+    budget = _check_budget(f"{where}.budget", raw.get("budget"), problems)
+    per_wave, runs, seed = (
+        _check_count(f"{where}.{name}", raw.get(name, SEARCH_KEYS[name].default), problems)
+        for name in ("points_per_wave", "inference_runs_per_wave", "seed")
     )
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
-        problems.append(f"{where}.seed = {short(seed)}: an integer from 0 to 2**32 - 1")
-        seed = 0
-    sampler = _check_sampler(f"{where}.sampler", raw.get("sampler", DEFAULT_SAMPLER), problems, short)
+    sampler = _check_sampler(f"{where}.sampler", raw.get("sampler", DEFAULT_SAMPLER), problems)
     return SearchSpec(
         space, tuple(objectives), tuple(constraints), budget, per_wave, min(runs, per_wave), seed, sampler
     )
 
 
-def _check_sampler(where, value, problems, short) -> str:
+def _check_constraints(where: str, raw: Any, problems: list[str]) -> list[Constraint]:
+    if not isinstance(raw, list):
+        problems.append(f'{where} = {short(raw)}: a list like ["accuracy >= 0.88"]')
+        return []
+    constraints = []
+    for i, text in enumerate(raw):
+        m = CONSTRAINT.match(text) if isinstance(text, str) else None
+        if not m:
+            problems.append(f'{where}[{i}] = {short(text)}: write "<column> >= <number>" or "<= <number>"')
+        elif m.group(1) not in OBJECTIVE_COLUMNS:
+            problems.append(f"{where}[{i}] = {short(text)}: {m.group(1)} is not a numeric runs.csv column")
+        else:
+            constraints.append(Constraint(m.group(1), m.group(2), float(m.group(3))))
+    return constraints
+
+
+def _check_sampler(where: str, value: Any, problems: list[str]) -> str:
     import importlib.util
 
     if value not in SAMPLERS:
@@ -162,24 +146,24 @@ def _check_sampler(where, value, problems, short) -> str:
     return value
 
 
-def _check_space(where, raw, problems, check_knobs, short) -> dict:
+def _check_space(where: str, raw: Any, problems: list[str]) -> dict:
     if not isinstance(raw, dict) or not raw:
         problems.append(f"{where}: must map knobs to a list of values or {{low, high, step}}, got {short(raw)}")
         return {}
     lists = {}
     for name, values in raw.items():
         if isinstance(values, dict):
-            values = _expand_range(f"{where}.{name}", values, problems, short)
+            values = _expand_range(f"{where}.{name}", values, problems)
             if values is None:
                 continue
         lists[name] = values
-    space = check_knobs(where, lists, problems, lists=True)
+    space = check_knob_map(where, lists, problems, lists=True)
     if space and not any(len(v) > 1 for v in space.values()):
         problems.append(f"{where}: every knob has one value; a search needs at least one knob with two")
     return space
 
 
-def _expand_range(where: str, spec: dict, problems: list[str], short) -> list | None:
+def _expand_range(where: str, spec: dict, problems: list[str]) -> list | None:
     keys = {"low", "high", "step"}
     if set(spec) != keys:
         problems.append(f"{where} = {short(spec)}: a range is {{low, high, step}}")
@@ -199,7 +183,7 @@ def _expand_range(where: str, spec: dict, problems: list[str], short) -> list | 
     return [low + i * step if integers else round(low + i * step, 12) for i in range(count)]
 
 
-def _check_objectives(where, raw, problems, short) -> list:
+def _check_objectives(where: str, raw: Any, problems: list[str]) -> list:
     if not isinstance(raw, dict) or not raw:
         problems.append(f"{where}: must map runs.csv columns to max or min, e.g. {{accuracy: max, tops_per_w: max}}")
         return []
@@ -214,7 +198,7 @@ def _check_objectives(where, raw, problems, short) -> list:
     return out
 
 
-def _check_budget(where, raw, problems, short) -> dict:
+def _check_budget(where: str, raw: Any, problems: list[str]) -> dict:
     if not isinstance(raw, dict) or not raw or any(k not in BUDGET_KEYS for k in raw):
         problems.append(f"{where} = {short(raw)}: give one or more of {', '.join(BUDGET_KEYS)} (each given must hold)")
         return {}
@@ -233,14 +217,20 @@ def _check_budget(where, raw, problems, short) -> dict:
     return out
 
 
-def _positive_int(where, value, problems, short) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        problems.append(f"{where} = {short(value)}: must be a positive integer")
-        return 1
-    if value > MAX_PER_WAVE:
-        problems.append(f"{where} = {short(value)}: at most {MAX_PER_WAVE:,} (each setting of a wave is its jobs)")
-        return 1
-    return value
+def _check_count(where: str, value: Any, problems: list[str]) -> int:
+    """An integer key of the search within its catalogue bounds; its lowest value where it is not."""
+    key = SEARCH_KEYS[where.rpartition(".")[2]]
+    integer = isinstance(value, int) and not isinstance(value, bool)
+    if integer and key.minimum <= value <= key.maximum:
+        return value
+    if key.must:  # one message for every wrong value
+        why = key.must
+    elif integer and value > key.maximum:
+        why = f"at most {key.maximum:,} (each setting of a wave is its jobs)"
+    else:
+        why = "must be a positive integer"
+    problems.append(f"{where} = {short(value)}: {why}")
+    return key.minimum
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -318,15 +308,24 @@ def _study(spec: SearchSpec, wave: int):
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    if spec.sampler == "gp" and not spec.hardware_knobs:  # every trial is an inference run: the GP chooses
-        sampler = _gp_sampler(spec, _wave_seed(spec.seed, wave))
-    else:
-        sampler = optuna.samplers.TPESampler(
-            seed=_wave_seed(spec.seed, wave),
-            constant_liar=True,  # settings proposed in this wave but not yet run are not proposed again
-            n_startup_trials=min(10, spec.points_per_wave),
-        )
+    sampler = _sampler(
+        spec,
+        _wave_seed(spec.seed, wave),
+        gp=not spec.hardware_knobs,  # every trial is an inference run: gp chooses them
+        n_startup_trials=min(10, spec.points_per_wave),
+    )
     return optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
+
+
+def _sampler(spec: SearchSpec, seed: int, *, gp: bool, **tpe_options):
+    """The one place a study's sampler is chosen: Optuna's Gaussian process where the spec asks for gp and
+    it chooses this study's trials (`gp`), else TPE with these options."""
+    import optuna
+
+    if spec.sampler == "gp" and gp:
+        return _gp_sampler(spec, seed)
+    # constant liar: settings proposed in this wave but not yet run are not proposed again
+    return optuna.samplers.TPESampler(seed=seed, constant_liar=True, **tpe_options)
 
 
 def _set_constraints(trial, spec: SearchSpec, violation: Callable[[Constraint], float]) -> None:
@@ -386,12 +385,20 @@ def tell(study, spec: SearchSpec, trial, result: Trial) -> None:
 def replay(spec: SearchSpec, history: list[Trial], wave: int):
     """A fresh Optuna study holding every earlier result, in the order it was proposed."""
     study = _study(spec, wave)
-    for result in history:
+    replay_into(study, spec, history)
+    return study
+
+
+def replay_into(study, spec: SearchSpec, trials: list[Trial], before_tell: Callable | None = None) -> None:
+    """Each result asked and told to `study`, in order (`before_tell(trial, result)` may mark the trial):
+    the one loop behind a wave's replay and the journal written after the search."""
+    for result in trials:
         study.enqueue_trial(params(spec, result.combo))
         trial = study.ask()
         _suggest(trial, spec)
+        if before_tell is not None:
+            before_tell(trial, result)
         tell(study, spec, trial, result)
-    return study
 
 
 def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
@@ -400,17 +407,15 @@ def accuracy_study(spec: SearchSpec, history: list[Trial], wave: int):
     when none of its settings finished."""
     import optuna
 
-    if spec.sampler == "gp":
-        sampler = _gp_sampler(spec, _wave_seed(spec.seed, wave) + 2)
-    else:
-        sampler = optuna.samplers.TPESampler(
-            seed=_wave_seed(spec.seed, wave) + 2,
-            constant_liar=True,
-            # few accuracy settings are ever run: model them from the second on, the knobs jointly
-            # (benchmarks/search.py: the best of the TPE variants measured)
-            n_startup_trials=1,
-            multivariate=True,
-        )
+    sampler = _sampler(
+        spec,
+        _wave_seed(spec.seed, wave) + 2,
+        gp=True,  # the accuracy settings are the inference runs
+        # TPE: few accuracy settings are ever run: model them from the second on, the knobs jointly
+        # (benchmarks/search.py: the best of the TPE variants measured)
+        n_startup_trials=1,
+        multivariate=True,
+    )
     study = optuna.create_study(directions=[DIRECTIONS[d] for _, d in spec.objectives], sampler=sampler)
     groups: dict[tuple, list[Trial]] = {}
     for t in history:

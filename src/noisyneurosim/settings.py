@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import paths
 from .precision import Split
 
 # seconds per test image on one GPU; seconds per hardware estimate on one core (NOTES.md, and measured:
@@ -192,7 +193,7 @@ _CATALOGUE = (
         "neurosim.label",
         "text",
         None,
-        "the version's name in results/runs.csv (default: branch or repository, and the short commit)",
+        f"the version's name in {paths.RUNS} (default: branch or repository, and the short commit)",
         nullable=True,
         pattern=LABEL,
         must="a name of letters, digits and _ . - (at most 64, starting with a letter or digit)",

@@ -13,6 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import paths
+
 # Reasons for which a pending job will never start as it was asked for: waiting on them is waiting forever.
 REASONS_THAT_NEVER_CLEAR = {
     "PartitionConfig": "the request exceeds what the partition allows (cores, memory, GPUs or nodes)",
@@ -25,7 +27,7 @@ REASONS_THAT_NEVER_CLEAR = {
 }
 # Where the Slurm plugin keeps its jobs' logs: the shipped profiles' slurm-logdir, or the plugin's default. A folder
 # without either never ran with a Slurm profile: its runs are local, and Slurm is not asked about them.
-SLURM_LOG_DIRS = ("results/logs/slurm", ".snakemake/slurm_logs")
+SLURM_LOG_DIRS = (paths.SLURM_LOGS, ".snakemake/slurm_logs")
 RULE = re.compile(r"^rule_(.+?)(?:_wildcards_.*)?$")
 FAILED_STATES = ("FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "CANCELLED", "BOOT_FAIL", "DEADLINE")
 

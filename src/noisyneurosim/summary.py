@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from . import paths
 from .aggregate import decode_swept, failure_log
 from .compare import METRICS as COMPARED
 from .compare import VERSION_COLUMN, compares, differences, reference_rows, versions_of
@@ -222,7 +223,7 @@ def _versions_section(runs: pd.DataFrame) -> list[str]:
     versions = versions_of(runs)
     lines = [
         f"NeuroSim versions compared: {', '.join(f'`{v}`' for v in versions)}; relative difference to "
-        f"`{versions[0]}` over the point pairs that finished on both (results/versions.csv):",
+        f"`{versions[0]}` over the point pairs that finished on both ({paths.VERSIONS_TABLE}):",
         "",
         "| version | metric | median | range | pairs |",
         "|---|---|---|---|---|",

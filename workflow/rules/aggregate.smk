@@ -75,13 +75,3 @@ rule report_outcome:
         "../envs/workflow.yaml"
     shell:
         "echo 'the final line follows from onsuccess' > {log.job}"
-
-
-# A sweep with failed or missing points must not look like a clean success (common.smk: after_success).
-onsuccess:
-    after_success()
-
-
-# A run that stopped on a failed fetch of NeuroSim says so last (common.smk: after_error; registered as it is,
-# not in an onerror: block, so that its message is printed without a traceback).
-workflow.onerror(after_error)

@@ -1,12 +1,25 @@
-# Python helpers and input functions shared by the rules.
+# The config read and checked, the package's helpers, the input functions shared by the rules and the
+# run's hooks (onstart, onsuccess, onerror).
+import sys
+from pathlib import Path
+
 from snakemake.exceptions import WorkflowError
 
+# The workflow folder (workflow/), wherever the workflow runs from: the repository's root (its Snakefile
+# includes workflow/Snakefile), `-s workflow/Snakefile -d DIR`, or as a module of another Snakefile
+# (snakedeploy). The package comes from beside it, not from an install; workflow.basedir would be the main
+# Snakefile's folder.
+WORKFLOW_DIR = Path(str(workflow.current_basedir)).parent
+sys.path.insert(0, str(WORKFLOW_DIR.parent / "src"))
 from noisyneurosim import (
     adapt,
     cluster,
     integrity,
+    paths,
     pipeline,
-    search_run,
+    plan,
+    reruns,
+    search_lookup,
     snakemake_api,
     training,
 )
@@ -14,27 +27,40 @@ from noisyneurosim.points import test_images as cfg_test_images
 from noisyneurosim.points import test_set_size
 from noisyneurosim.files import read_json
 
+# The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
+# own rules) and then validated against the JSON schema, before any job exists.
+CONFIG_FILE = pipeline.config_file(
+    workflow.config_settings.configfiles, workflow.config_settings.config
+)
+SWEEP = pipeline.load_sweep(
+    config,
+    CONFIG_FILE,
+    overrides=dict(workflow.config_settings.config),
+    schema=str(WORKFLOW_DIR / "schemas/config.schema.yaml"),
+)
+SETTINGS = SWEEP.settings
+
 # the points search studies propose while the workflow runs are read from their wave files when a job
 # names one: these lookups know the sweep's points and those
-PROPOSED = search_run.ProposedPoints()
-ACCURACY = search_run.Lookup(
+PROPOSED = search_lookup.ProposedPoints()
+ACCURACY = search_lookup.Lookup(
     SWEEP.accuracy_settings(), lambda p: p.acc_id, lambda p: p, PROPOSED
 )
 # how each inference run is split into jobs and stopped
-SPLITS = search_run.Lookup(
+SPLITS = search_lookup.Lookup(
     SWEEP.splits(), lambda p: p.acc_id, lambda p: p.accuracy_split, PROPOSED
 )
-POPULATION = search_run.Lookup(
+POPULATION = search_lookup.Lookup(
     {acc: cfg_test_images(p, SETTINGS) for acc, p in ACCURACY.items()},
     lambda p: p.acc_id,
     lambda p: cfg_test_images(p, SETTINGS),
     PROPOSED,
 )
-HARDWARE = search_run.Lookup(
+HARDWARE = search_lookup.Lookup(
     SWEEP.hardware_settings(), lambda p: p.hw_id, lambda p: p, PROPOSED
 )
 # one point per training run (studies with train:); its training knobs are the run's
-TRAINING = search_run.Lookup(
+TRAINING = search_lookup.Lookup(
     SWEEP.training_settings(), lambda p: p.train_id, lambda p: p, PROPOSED
 )
 SEARCHES = sorted(SWEEP.searches)
@@ -314,7 +340,7 @@ def plot_kinds(wildcards):
 
 def search_spec(wildcards):
     """What decides a search's proposals; a new budget reruns its waves, which propose the same points."""
-    return search_run.spec_record(SWEEP.searches[wildcards.study])
+    return search_lookup.spec_record(SWEEP.searches[wildcards.study])
 
 
 def search_wave_inputs(wildcards):
@@ -328,11 +354,11 @@ def search_wave_inputs(wildcards):
     points = [
         p
         for w in range(wave)
-        for p in search_run.wave_points(
-            read_json(search_run.wave_file(wildcards.study, w))
+        for p in search_lookup.wave_points(
+            read_json(search_lookup.wave_file(wildcards.study, w))
         )
     ]
-    return {"previous": previous, "results": search_run.result_files(points)}
+    return {"previous": previous, "results": search_lookup.result_files(points)}
 
 
 def search_result_inputs(wildcards):
@@ -343,9 +369,9 @@ def search_result_inputs(wildcards):
         out = checkpoints.search_wave.get(study=wildcards.study, wave=wave).output.wave
         record = read_json(out)
         waves.append(out)
-        points += search_run.wave_points(record)
+        points += search_lookup.wave_points(record)
         if record["stop"]:
-            return {"waves": waves, "results": search_run.result_files(points)}
+            return {"waves": waves, "results": search_lookup.result_files(points)}
         wave += 1
 
 
@@ -402,4 +428,22 @@ after_error = pipeline.on_error(
     CONFIG_FILE,
     paths.FETCH_LOG.format(commit=MAIN_COPY),
     paths.CHECKOUT.format(commit=MAIN_COPY),
+)
+
+
+# the run's hooks: the guard before any job, the final line after the last, the cause of a failed run
+onstart:
+    before_any_job()
+
+
+onsuccess:
+    after_success()
+
+
+# registered as it is, not in an onerror: block, so that its message is printed without a traceback
+workflow.onerror(after_error)
+# Snakemake calls only the main Snakefile's onstart, onsuccess and onerror: used as a module (snakedeploy),
+# this workflow registers its own, or its guard, final line and exit code would be skipped.
+snakemake_api.hooks_of_a_module(
+    workflow, onstart=before_any_job, onsuccess=after_success, onerror=after_error
 )

@@ -20,9 +20,10 @@ checkpoint search_wave:
     params:
         spec=search_spec,
     run:
-        search_run.wave_job(
-            SWEEP, wildcards.study, int(wildcards.wave), output.wave, log.job
-        )
+        # the wave job's code, imported by the job: the planner needs none of it
+        from noisyneurosim.search_wave import wave_job
+
+        wave_job(SWEEP, wildcards.study, int(wildcards.wave), output.wave, log.job)
 
 
 rule search_results:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from noisyneurosim.aggregate import collect
 from noisyneurosim.pipeline import read_points
-from noisyneurosim.search_run import with_searched_points
+from noisyneurosim.search_lookup import with_searched_points
 
 collect(
     with_searched_points(read_points(snakemake.input.points), snakemake.params.searches),

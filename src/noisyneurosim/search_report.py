@@ -1,266 +1,20 @@
-"""A search study while the workflow runs: its wave files, the points they propose, its tables.
-
-The wave files (paths.SEARCH_WAVE) are the search's record: each lists the settings proposed, their
-points (ordinary points: same ids as a grid's, so shared work is reused) and what each was expected to
-cost. Results are read from the points' own result files, as runs.csv reads them.
-"""
+"""A search study once its waves are done: trials.csv, front.csv, hypervolume.csv, its figure, Optuna's
+journal and its section of summary.md (the search_results job)."""
 
 from __future__ import annotations
 
-import glob
-import math
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import paths
-from .aggregate import point_row
-from .config import SearchStudy
-from .files import read_json, write_json
-from .points import Point, Sweep, deciding_identity, test_images
-from .precision import expected_images
-from .search import Costs, Trial, Wave, propose, spent
-from .settings import GPU_HOUR_IN_CORE_HOURS
+from .files import read_json
+from .search import Trial
+from .search_lookup import wave_files
+from .search_wave import history
 
-
-def wave_file(study: str, wave: int) -> str:
-    return paths.SEARCH_WAVE.format(study=study, wave=wave)
-
-
-def wave_files(study: str, base: Path = Path(".")) -> list[str]:
-    """The study's wave files on disk, in wave order (relative to base)."""
-    found = []
-    wave = 0
-    while (base / wave_file(study, wave)).exists():
-        found.append(wave_file(study, wave))
-        wave += 1
-    return found
-
-
-def result_files(points: list[Point]) -> list[str]:
-    """What a point's row is read from: its inference run's accuracy and its estimate (and training)."""
-    files = []
-    for p in points:
-        files += [paths.ACCURACY.format(acc=p.acc_id), paths.ESTIMATE.format(acc=p.acc_id, hw=p.hw_id)]
-        if p.train_id:
-            files.append(paths.TRAINING_RECORD.format(train=p.train_id))
-    return list(dict.fromkeys(files))
-
-
-def wave_points(record: dict) -> list[Point]:
-    return [Point.from_record(r) for s in record["settings"] for r in s["points"]]
-
-
-def trials_of(record: dict) -> list[Trial]:
-    """The settings a wave file lists, as proposed (no results yet)."""
-    return [
-        Trial(
-            combo=s["combo"],
-            wave=record["wave"],
-            status=s["status"],
-            reason=s.get("reason", ""),
-            new_inference_runs=s["new_inference_runs"],
-            gpu_hours=s["gpu_hours"],
-            cpu_hours=s["cpu_hours"],
-            points=s["points"],
-        )
-        for s in record["settings"]
-    ]
-
-
-def with_results(trials: list[Trial], columns: tuple, base: Path, commit: str) -> list[Trial]:
-    """Each proposed setting with its results: ok (mean over seeds), failed (the first reason) or pending."""
-    for t in trials:
-        if t.status == "rejected":
-            continue
-        rows = [point_row(Point.from_record(r), base, commit)[0] for r in t.points]
-        t.rows = rows
-        failed = [r for r in rows if r["status"] == "failed"]
-        if failed:
-            t.status, t.reason = "failed", failed[0]["reason"]
-        elif any(r["status"] != "ok" for r in rows):
-            t.status = "pending"
-        else:
-            values = {c: [r[c] for r in rows] for c in columns}
-            if any(v is None or not math.isfinite(v) for vs in values.values() for v in vs):
-                t.status, t.reason = "failed", f"no finite value for {', '.join(columns)}"
-            else:
-                t.status, t.values = "ok", {c: sum(vs) / len(vs) for c, vs in values.items()}
-    return trials
-
-
-def history(study: SearchStudy, name: str, before: int, base: Path, commit: str) -> list[Trial]:
-    """Every setting of waves 0..before-1, with its results."""
-    trials = []
-    for wave in range(before):
-        record = read_json(base / wave_file(name, wave))
-        if record is None:
-            raise FileNotFoundError(f"{wave_file(name, wave)}: missing; wave {before} is proposed after it")
-        trials += trials_of(record)
-    return with_results(trials, study.spec.columns, base, commit)
-
-
-def costs(sweep: Sweep, study: SearchStudy, base: Path) -> tuple[Costs, Callable]:
-    """The plan's cost table for one search study's settings: GPU hours of its new inference runs,
-    core-hours of its estimates, whether its inference runs are a grid's of this config."""
-    settings = sweep.settings
-    grid_runs = {p.acc_id for p in sweep.points}
-    resolved: dict[str, tuple] = {}
-
-    def points_of(combo: dict) -> tuple:
-        key = repr(sorted(combo.items()))
-        if key not in resolved:
-            resolved[key] = study.resolve(combo)
-        return resolved[key]
-
-    def inference_hours(combo: dict) -> float:
-        seconds = 0.0
-        for p in {p.acc_id: p for p in points_of(combo)[0]}.values():
-            per_image = settings.cost[p.knobs["model"]]["gpu_seconds_per_image"]
-            seconds += expected_images(p.accuracy_split, test_images(p, settings)) * per_image
-        return seconds / 3600
-
-    def estimate_hours(combo: dict) -> float:
-        return sum(settings.cost[p.knobs["model"]]["cpu_seconds_per_estimate"] for p in points_of(combo)[0]) / 3600
-
-    def inference_done(combo: dict) -> bool:
-        # only what the config decides: a run that merely lies in this folder (an earlier search's) is reused
-        # by Snakemake all the same, but counting it would make the proposals depend on the folder
-        points = points_of(combo)[0]
-        return bool(points) and all(p.acc_id in grid_runs for p in points)
-
-    cost = Costs(
-        inference_hours=inference_hours,
-        estimate_hours=estimate_hours,
-        inference_done=inference_done,
-        reject=lambda combo: points_of(combo)[1] or None,
-        points_per_setting=len(study.context.seeds),
-    )
-    return cost, points_of
-
-
-def next_wave(sweep: Sweep, name: str, wave: int, base: Path = Path(".")) -> dict:
-    """Propose wave `wave` of search study `name` from the results of the waves before it: its wave file."""
-    study = sweep.searches[name]
-    earlier = history(study, name, wave, base, sweep.commit)
-    pending = [t for t in earlier if t.status == "pending"]
-    if pending:  # the checkpoint's inputs are every earlier point's results: this is a bug, not a state
-        raise RuntimeError(f"wave {wave} of {name}: {len(pending)} earlier settings have no results yet")
-    cost, points_of = costs(sweep, study, base)
-    grid_points = len(sweep.points)
-    proposal: Wave = propose(
-        study.spec, earlier, wave, cost, limit_points=sweep.settings.limits["max_points"] - grid_points
-    )
-    settings = []
-    for t in proposal.trials:
-        points, reason = points_of(t.combo)
-        settings.append(
-            {
-                "combo": t.combo,
-                "status": t.status,
-                "reason": reason,
-                "new_inference_runs": t.new_inference_runs,
-                "gpu_hours": t.gpu_hours,
-                "cpu_hours": t.cpu_hours,
-                "points": [p.as_record() for p in points] if t.status == "pending" else [],
-            }
-        )
-    used = spent(earlier + [t for t in proposal.trials], len(study.context.seeds))
-    return {
-        "study": name,
-        "wave": wave,
-        "seed": study.spec.seed,
-        "settings": settings,
-        "stop": proposal.stop,
-        "why": proposal.why,
-        "spent": used,
-    }
-
-
-def write_wave(sweep: Sweep, name: str, wave: int, out: Path, base: Path = Path(".")) -> dict:
-    record = next_wave(sweep, name, wave, base)
-    write_json(out, record)
-    return record
-
-
-def wave_job(sweep: Sweep, name: str, wave: int, out: str, log: str) -> None:
-    """A search_wave job: the wave's file, and what it proposed in the job's log."""
-    import time
-
-    record = write_wave(sweep, name, wave, Path(out))
-    with open(log, "a") as f:
-        f.write(
-            f"{time.strftime('%Y-%m-%d %H:%M:%S')} wave {record['wave']} of {record['study']}: "
-            f"{len(record['settings'])} settings proposed, stop={record['stop']} {record['why']}; "
-            f"spent so far {record['spent']}\n"
-        )
-
-
-class ProposedPoints:
-    """Points proposed by search waves, read from the wave files when a job asks for one not known yet
-    (the Snakefile is read before the waves are proposed; a cluster job reads it after)."""
-
-    def __init__(self, base: Path = Path(".")):
-        self.base = base
-        self.read: set[tuple] = set()
-        self.points: list[Point] = []
-
-    def refresh(self) -> list[Point]:
-        new = []
-        for name in sorted(glob.glob(str(self.base / paths.SEARCH_WAVES_GLOB))):
-            stat = Path(name).stat()
-            version = (name, stat.st_mtime_ns, stat.st_size)  # a wave proposed again (a new budget) is read again
-            if version in self.read:
-                continue
-            record = read_json(Path(name))
-            if record is None:
-                continue  # being written: read on the next miss
-            self.read.add(version)
-            new += wave_points(record)
-        self.points += new
-        return new
-
-
-class Lookup(dict):
-    """A mapping of the sweep's ids (acc, hw, train) that also knows proposed points, read on a miss."""
-
-    def __init__(self, known: dict, key: Callable[[Point], str], value: Callable[[Point], object], proposed):
-        super().__init__(known)
-        self.key, self.value, self.proposed = key, value, proposed
-        for p in proposed.points:
-            self.setdefault(key(p), value(p))
-
-    def __missing__(self, wanted):
-        for p in self.proposed.points + self.proposed.refresh():
-            k = self.key(p)
-            if k and k not in self:
-                super().__setitem__(k, self.value(p))
-        if wanted in self:
-            return super().__getitem__(wanted)
-        raise KeyError(wanted)
-
-
-def gpu_hours_at_most(sweep: Sweep, study: SearchStudy) -> float:
-    """The most GPU hours the search may spend (for the plan and limits.max_gpu_hours)."""
-    budget = study.spec.budget
-    bounds = []
-    if "gpu_hours" in budget:
-        bounds.append(budget["gpu_hours"])
-    if "core_hours" in budget:
-        bounds.append(budget["core_hours"] / GPU_HOUR_IN_CORE_HOURS)
-    if "points" in budget:
-        settings = budget["points"] // max(1, len(study.context.seeds))
-        points, _ = study.resolve({k: v[0] for k, v in study.spec.space.items()})
-        per_run = sum(
-            expected_images(p.accuracy_split, test_images(p, sweep.settings))
-            * sweep.settings.cost[p.knobs["model"]]["gpu_seconds_per_image"]
-            for p in points
-        )
-        bounds.append(settings * per_run / 3600)
-    return min(bounds)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# the study's tables, figure, journal and summary
+if TYPE_CHECKING:
+    from .config import SearchStudy
+    from .points import Sweep
 
 
 def finished(study: SearchStudy, name: str, base: Path, commit: str) -> tuple[list[Trial], dict]:
@@ -424,7 +178,7 @@ def write_journal(study: SearchStudy, name: str, trials: list[Trial], out: Path)
     import optuna
     from optuna.storages.journal import JournalFileBackend
 
-    from .search import DIRECTIONS, _suggest, params, tell
+    from .search import DIRECTIONS, replay_into
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -435,14 +189,13 @@ def write_journal(study: SearchStudy, name: str, trials: list[Trial], out: Path)
     journal = optuna.create_study(
         study_name=name, storage=storage, directions=[DIRECTIONS[d] for _, d in spec.objectives]
     )
-    for t in trials:
-        journal.enqueue_trial(params(spec, t.combo))
-        trial = journal.ask()
-        _suggest(trial, spec)
+
+    def attributes(trial, t: Trial) -> None:
         trial.set_user_attr("setting", t.combo)  # a numeric knob of three or more values is a rank in params
         trial.set_user_attr("wave", t.wave)
         trial.set_user_attr("point_ids", [r["point_id"] for r in t.points])
-        tell(journal, spec, trial, t)
+
+    replay_into(journal, spec, trials, attributes)
     tmp.replace(out)
 
 
@@ -483,7 +236,7 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
                 "",
                 f"The front ({len(best)} settings) reached 95 % of its final hypervolume after "
                 f"{int(reached['settings_evaluated'])} settings and {reached['gpu_hours']:.2f} GPU hours "
-                "(results/search/" + name + "/hypervolume.csv).",
+                f"({paths.SEARCH_HYPERVOLUME.format(study=name)}).",
             ]
         lines += ["", how_sure(spec, trials, best, volume)]
     else:
@@ -542,62 +295,3 @@ def untried_neighbours(spec, trials: list[Trial], best: list[Trial]) -> list[tup
                     if neighbour not in run and neighbour not in out:
                         out.append(neighbour)
     return out
-
-
-def spec_record(study: SearchStudy) -> str:
-    """What decides a search's proposals, as text for Snakemake's params: its spec and what makes its points."""
-    import json
-    from dataclasses import asdict
-
-    context = study.context
-    return json.dumps(
-        {
-            "spec": asdict(study.spec),
-            "defaults": context.defaults,
-            "decouple": list(context.decouple),
-            "seeds": list(context.seeds),
-            "split": vars(context.split),
-            "run_identity": deciding_identity(context.run_identity),
-        },
-        sort_keys=True,
-        default=str,
-    )
-
-
-def with_searched_points(sweep: Sweep, studies: list[str], base: Path = Path(".")) -> Sweep:
-    """The sweep with the points its search studies proposed (from their wave files): runs.csv has them all."""
-    from dataclasses import replace
-
-    known = {(p.study, p.point_id) for p in sweep.points}
-    added = []
-    for name in studies:
-        for f in wave_files(name, base):
-            for p in wave_points(read_json(base / f) or {"settings": []}):
-                if (p.study, p.point_id) not in known:
-                    known.add((p.study, p.point_id))
-                    added.append(p)
-    return replace(sweep, points=sweep.points + added, _splits=None)
-
-
-def plan_lines(sweep: Sweep) -> list[str]:
-    """What each search study may cost, for the plan: its settings are proposed while the workflow runs."""
-    lines = []
-    for name, study in sweep.searches.items():
-        spec = study.spec
-        budget = ", ".join(f"{k} {v:g}" for k, v in spec.budget.items())
-        runs = (
-            "one inference run (hardware knobs only)"
-            if not spec.accuracy_knobs
-            else f"at most {spec.inference_runs_per_wave} new inference runs each"
-        )
-        lines.append(
-            f"  search {name}: {spec.size():,} settings in its space ({' x '.join(spec.space)}), proposed in waves "
-            f"of {spec.points_per_wave}, {runs}; budget {budget}: at most {gpu_hours_at_most(sweep, study):.2f} "
-            "GPU hours, included above; its estimates (CPU) are not (hardware values of runs that exist cost CPU "
-            "only)"
-        )
-    return lines
-
-
-def search_gpu_hours(sweep: Sweep) -> float:
-    return sum(gpu_hours_at_most(sweep, s) for s in sweep.searches.values())
