@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import paths
 from .failures import match
-from .files import checksum_problem, file_checksum, read_json, table_problem, write_checked
+from .files import checksum_problem, file_checksum, read_json, table_problem
 from .reruns import gpu_results
 
 RETRY = "python -m noisyneurosim retry"
@@ -122,12 +122,6 @@ def damaged(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
             if problem:
                 found.append((paths.TRACES.format(acc=acc), problem))
     return found
-
-
-def write_figure_table(path: Path, text: str) -> None:
-    """The numbers behind a figure (`<figure>.csv`), with their checksum recorded beside them as a table's:
-    a hand edit is found before the next run starts, and the study's figures are drawn again."""
-    write_checked(path, text)
 
 
 def figure_table_problems(sweep, directory: Path = Path(".")) -> list[tuple[str, str]]:
