@@ -251,3 +251,7 @@ def test_a_finished_sweeps_dry_run_has_nothing_to_do_and_its_runs_leave_one_mark
     proc = wf.run("--dry-run")
     said = proc.stdout + proc.stderr
     assert "Nothing to be done" in said and ran(proc, "report_outcome") == 0, said[-3000:]
+    # a switch for one run decides no result: it reruns nothing, not even the recorded config
+    proc = wf.run("--dry-run", "--config", "allow_gpu_redo=true", "allow_queued_jobs=true")
+    said = proc.stdout + proc.stderr
+    assert "Nothing to be done" in said and ran(proc, "record_config") == 0, said[-3000:]

@@ -36,7 +36,7 @@ from .neurosim_rules import point_rules, point_warnings
 from .points import Point, Sweep, test_images_of
 from .precision import Split
 from .search import SearchSpec, check_spec
-from .settings import COST_SETTINGS, LABEL, SECTION_KEYS, SYNTHETIC_DATASETS, VERSIONS_KEY, Settings
+from .settings import COST_SETTINGS, LABEL, RUN_SWITCHES, SECTION_KEYS, SYNTHETIC_DATASETS, VERSIONS_KEY, Settings
 from .study_keys import SEARCH_KEY, STUDY_KEYS
 from .versions import VERSION_SOURCE_KEYS, content, inference_anchors
 
@@ -443,7 +443,7 @@ def _check_settings(config: dict, problems: list[str], base: Path) -> None:
     for key in config:
         if key not in TOP_LEVEL_KEYS:
             problems.append(f"{key}: unknown top-level key{did_you_mean(key, TOP_LEVEL_KEYS)}")
-    for key in ("allow_gpu_redo", "allow_queued_jobs"):
+    for key in RUN_SWITCHES:
         allow = config.get(key, False)
         if isinstance(allow, str) and allow.lower() in ("true", "false"):  # --config KEY=true gives a string
             config[key] = allow.lower() == "true"

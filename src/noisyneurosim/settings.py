@@ -42,6 +42,9 @@ COST_KEYS = tuple(DEFAULT_COST["VGG8"])
 DEFAULT_SEEDS = (117,)
 VERSIONS_KEY = "neurosim_versions"  # top level: other NeuroSim versions by label; a study's: those it runs on
 SYNTHETIC_DATASETS = ("cifar10", "cifar100")
+# switches for one run (`--config KEY=true`): they decide no result, so no job reruns for them and the
+# recorded config leaves them out
+RUN_SWITCHES = ("allow_gpu_redo", "allow_queued_jobs")
 
 FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # https://host/owner/name(.git) or git@host:owner/name(.git); nothing else reaches git.

@@ -69,7 +69,7 @@ rule record_config:
     conda:
         "../envs/workflow.yaml"
     params:
-        config=config,
+        config=RECORDED_CONFIG,
         source=CONFIG_FILE,
     script:
         "../scripts/record_config.py"
