@@ -123,6 +123,7 @@ OWN_STATE = ".snakemake/noisyneurosim"
 OUTCOME_MARK = OWN_STATE + "/outcome"  # removed before each run that executes jobs (not a dry run)
 GPU_REDO_LIST = OWN_STATE + "/gpu-redo.txt"  # the result files of the jobs a refused run would redo
 SLURM_LOGS = "results/logs/slurm"  # the Slurm profiles' slurm-logdir
+PLUGIN_SLURM_LOGS = ".snakemake/slurm_logs"  # the Slurm plugin's own, where a profile sets none
 OUTCOME_LOG = "results/logs/report_outcome.log"
 SUMMARISE_LOG = "results/logs/summarise_results.log"
 PLOT_LOG = "results/logs/plots/{study}.log"

@@ -27,7 +27,7 @@ REASONS_THAT_NEVER_CLEAR = {
 }
 # Where the Slurm plugin keeps its jobs' logs: the shipped profiles' slurm-logdir, or the plugin's default. A folder
 # without either never ran with a Slurm profile: its runs are local, and Slurm is not asked about them.
-SLURM_LOG_DIRS = (paths.SLURM_LOGS, ".snakemake/slurm_logs")
+SLURM_LOG_DIRS = (paths.SLURM_LOGS, paths.PLUGIN_SLURM_LOGS)
 RULE = re.compile(r"^rule_(.+?)(?:_wildcards_.*)?$")
 FAILED_STATES = ("FAILED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "CANCELLED", "BOOT_FAIL", "DEADLINE")
 
