@@ -76,8 +76,8 @@ class Model:
     averaging on the same grid) instead of the single most likely one. For a column measured once per
     inference run: with a handful of runs the most likely lengthscales can declare a knob irrelevant (two
     runs at its ends that agree) and predict every run between them with near certainty; the search then
-    never runs a knob's sweet spot (benchmarks/search.py, sweet_spot: the input bits' peak at 6 never run
-    in 4 of 10 seeds)."""
+    never runs a knob's sweet spot (benchmarks/search.py, sweet_spot: the input bits' peak at 6; README,
+    "How well it does")."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, prior_scale: float, average: bool = False):
         self.x = x
