@@ -352,6 +352,26 @@ def test_the_default_sampler_opens_the_run_that_adds_most_to_the_front(monkeypat
     assert (first, second) == ((5, 0.0), (6, 0.0))
 
 
+def test_a_knob_whose_end_runs_agree_is_not_believed_flat_between_them():
+    """One value per inference run: the run-level model averages over its lengthscales, so two runs at a
+    knob's ends that agree leave its middle uncertain (a sweet spot there may be worth a run); the most
+    likely lengthscales alone call the knob irrelevant and its middle certain."""
+    import numpy as np
+
+    from noisyneurosim.acquisition import Model
+
+    # (ADC bits, input bits) as ranks: input bits 4 and 8 (ranks 0 and 1) give the same accuracy
+    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.5, 1.0], [1.0, 1.0]])
+    y = np.array([0.58, 0.58, 0.66, 0.63, 0.66])
+    middle = np.array([[0.0, 1 / 3], [0.0, 2 / 3]])
+    _, certain = Model(x, y, prior_scale=0.06).predict(middle)
+    mean, unsure = Model(x, y, prior_scale=0.06, average=True).predict(middle)
+    assert (certain < 0.002).all()
+    assert (unsure > 5 * certain).all() and (unsure > 0.005).all()
+    assert np.allclose(mean, 0.58, atol=0.02)  # the same best guess, held less firmly
+    assert np.allclose(Model(x, y, prior_scale=0.06, average=True).predict(x)[0], y, atol=0.01)
+
+
 @pytest.mark.parametrize("sampler", ["ehvi", "tpe", "gp"])
 def test_no_model_is_fitted_once_the_gpu_budget_is_spent(monkeypatch, sampler):
     """A wave that can open no inference run fits nothing: the waves after the budget's last run only fill in

@@ -13,6 +13,7 @@ single-threaded in effect (small matrices: no thread pool pays off).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
@@ -24,6 +25,8 @@ ADDITIVE_WEIGHTS = (0.0, 0.5, 0.9)  # the kernel's share that treats each input 
 SAMPLES = 16  # posterior samples per candidate run (the estimate's noise, against the proposal's time)
 MAX_HARDWARE_VALUES = 128  # hardware values predicted per candidate run (a seeded sample beyond)
 MAX_TRAINING_POINTS = 256  # settings a hardware model is fitted to (a seeded sample beyond)
+AVERAGED_COMPONENTS = 50  # lengthscale settings a run-level model averages over at most (the most probable)
+AVERAGED_FULL_GRID = 3  # inputs up to which every combination of LENGTHSCALES is weighed (beyond: one at a time)
 REFERENCE_MARGIN = 0.1  # the reference point: a tenth of each objective's observed range beyond its worst
 LOG_SPAN = 4.0  # a positive column spanning more than this factor is modelled on a log scale
 
@@ -67,9 +70,16 @@ def _matern52(a: np.ndarray, b: np.ndarray, lengthscales: np.ndarray, additive: 
 
 class Model:
     """A Gaussian process of one column: Matern 5/2 with one lengthscale per input, its hyperparameters by
-    the largest marginal likelihood on a small grid (coordinate search; no optimiser to install)."""
+    the largest marginal likelihood on a small grid (coordinate search; no optimiser to install).
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, prior_scale: float):
+    `average`: predictions averaged over the lengthscales, each weighed by its evidence (Bayesian model
+    averaging on the same grid) instead of the single most likely one. For a column measured once per
+    inference run: with a handful of runs the most likely lengthscales can declare a knob irrelevant (two
+    runs at its ends that agree) and predict every run between them with near certainty; the search then
+    never runs a knob's sweet spot (benchmarks/search.py, sweet_spot: the input bits' peak at 6; README,
+    "How well it does")."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, prior_scale: float, average: bool = False):
         self.x = x
         self.mean = float(y.mean())
         spread = float(y.std())
@@ -78,8 +88,11 @@ class Model:
         self.lengthscales = np.full(x.shape[1], 0.5)
         self.noise = 1e-3
         self.additive = 0.0
+        self.components: list[tuple[float, Model]] = []  # (weight, model) when averaged
         if len(y) >= 3 and spread > 1e-12:
             self._fit()
+            if average and x.shape[1]:
+                self._average()
         self._factor()
 
     def _evidence(self, lengthscales: np.ndarray, noise: float, additive: float) -> float:
@@ -111,6 +124,29 @@ class Model:
                 if score > best + 1e-9:
                     best, self.noise, self.additive = score, noise, additive
 
+    def _average(self) -> None:
+        """The lengthscale settings near the most likely one, weighed by their evidence (noise and the
+        additive share as fitted): every combination for a few inputs, else one input varied at a time."""
+        dims = self.x.shape[1]
+        if dims <= AVERAGED_FULL_GRID:
+            settings = [np.array(c) for c in itertools.product(LENGTHSCALES, repeat=dims)]
+        else:
+            settings = [self.lengthscales.copy()]
+            for dim, value in itertools.product(range(dims), LENGTHSCALES):
+                trial = self.lengthscales.copy()
+                trial[dim] = value
+                settings.append(trial)
+        scores = np.array([self._evidence(ls, self.noise, self.additive) for ls in settings])
+        weights = np.exp(scores - scores.max())
+        weights /= weights.sum()
+        keep = [i for i in np.argsort(-weights, kind="stable")[:AVERAGED_COMPONENTS] if weights[i] > 1e-4]
+        total = float(weights[keep].sum())
+        for i in keep:
+            part = copy.copy(self)
+            part.lengthscales, part.components = settings[i], []
+            part._factor()
+            self.components.append((float(weights[i]) / total, part))
+
     def _factor(self) -> None:
         k = _matern52(self.x, self.x, self.lengthscales, self.additive) + self.noise * np.eye(len(self.x))
         self.chol = np.linalg.cholesky(k + 1e-10 * np.eye(len(self.x)))
@@ -118,7 +154,8 @@ class Model:
         self.signal = max(float(self.y @ self.alpha) / len(self.y), 1e-6) if self.y.any() else 1.0
 
     def sample(self, x: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Joint posterior samples at the rows of x (one per row of `draws`, standard normal), and the mean.
+        """Joint posterior samples at the rows of x (one per row of `draws`, standard normal), and the mean
+        (of the most likely lengthscales: a model fitted for many settings is not averaged).
         Joint, not one draw per setting: a run's hardware values share their model's error, and independent
         draws would make a run with many uncertain values look better than it is (the best of many draws)."""
         k = _matern52(x, self.x, self.lengthscales, self.additive)
@@ -131,7 +168,12 @@ class Model:
         return mean[None, :] + self.scale * draws @ root.T, mean
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation at x, in the column's own units."""
+        """Mean and standard deviation at x, in the column's own units (of the mixture, when averaged)."""
+        if self.components:
+            parts = [(w, *m.predict(x)) for w, m in self.components]
+            mean = sum(w * mu for w, mu, _ in parts)
+            second = sum(w * (sd * sd + mu * mu) for w, mu, sd in parts)
+            return mean, np.sqrt(np.maximum(second - mean * mean, 0.0))
         k = _matern52(x, self.x, self.lengthscales, self.additive)
         mean = k @ self.alpha
         v = np.linalg.solve(self.chol, k.T)
@@ -277,7 +319,9 @@ class RunChooser:
                     trials = [trials[i] for i in keep]
                 x = encode(spec.space, tuple(spec.space), [t.combo for t in trials])
                 y = np.array([self._unit(column, t.values[column]) for t in trials])
-            self.models[column] = Model(x, y, prior_scale=0.1 * abs(float(y.mean())) + 1e-3)
+            # one value per run: few values, so the model averages over its lengthscales
+            prior_scale = 0.1 * abs(float(y.mean())) + 1e-3
+            self.models[column] = Model(x, y, prior_scale=prior_scale, average=self.run_level[column])
         self._frame()
         self.fitted = True
 

@@ -114,6 +114,7 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from .knobs import label
 
@@ -156,10 +157,11 @@ def write_figure(study: SearchStudy, name: str, table, volume, out: Path) -> Non
         # steps with marks: settings that cost no GPU time stack at one x, and one wave may be all there is
         ax_hv.step(volume["settings_evaluated"], volume["hypervolume"], where="post", c="C0")
         ax_hv.set_xlabel("settings evaluated")
+        ax_hv.xaxis.set_major_locator(MaxNLocator(integer=True))  # a count: no 2.5 settings
         ax_hv.set_ylabel("hypervolume of the front")
         gpu = volume["gpu_hours"].iloc[-1]
         ax_hv.set_title(
-            f"Hypervolume as the search went ({gpu:.2f} GPU h planned;\nagainst GPU hours: hypervolume.csv)",
+            f"Hypervolume as the search went ({hours_text(gpu)} GPU h planned;\nagainst GPU hours: hypervolume.csv)",
             fontsize=10,
         )
     else:  # no front, no hypervolume: say so instead of drawing empty 0-1 axes
@@ -207,6 +209,12 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
     ok = [t for t in tried if t.status == "ok"]
     failed = [t for t in tried if t.status == "failed"]
     runs = sum(t.new_inference_runs for t in tried)
+    # the accuracy settings whose runs a grid of this config makes: used, not opened by the search
+    opened: dict[tuple, bool] = {}
+    for t in tried:
+        part = spec.accuracy_part(t.combo)
+        opened[part] = opened.get(part, False) or t.new_inference_runs > 0
+    reused = sum(not o for o in opened.values()) * len(study.context.seeds)
     gpu = sum(t.gpu_hours for t in tried)
     waves = len({t.wave for t in trials}) or 1
     lines = [
@@ -214,7 +222,7 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
         "",
         f"{len(tried)} settings tried ({len(tried) * len(study.context.seeds)} points) of the {spec.size():,} in its "
         f"space, in {waves} waves: {runs} new inference run{'s' if runs != 1 else ''} "
-        f"({gpu:.2f} GPU hours planned); {len(ok)} ok, "
+        f"({hours_text(gpu)} GPU hours planned) and {reused} reused from the config's grid; {len(ok)} ok, "
         f"{len(failed)} failed, {len(trials) - len(tried)} rejected before running. "
         f"Stopped: {last.get('why') or 'done'}.",
         "",
@@ -235,13 +243,20 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
             lines += [
                 "",
                 f"The front ({len(best)} settings) reached 95 % of its final hypervolume after "
-                f"{int(reached['settings_evaluated'])} settings and {reached['gpu_hours']:.2f} GPU hours "
+                f"{int(reached['settings_evaluated'])} settings and {hours_text(reached['gpu_hours'])} GPU hours "
                 f"({paths.SEARCH_HYPERVOLUME.format(study=name)}).",
             ]
         lines += ["", how_sure(spec, trials, best, volume)]
     else:
         lines.append("No setting met every constraint: there is no front yet (trials.csv has each reason).")
     return "\n".join(lines) + "\n"
+
+
+def hours_text(hours: float) -> str:
+    """Hours as a reader wants them: 0, two significant digits below a tenth (0.0042, not 0.00), else 2 decimals."""
+    if hours == 0:
+        return "0"
+    return f"{hours:.2g}" if abs(hours) < 0.1 else f"{hours:.2f}"
 
 
 LAST_WAVES = 2  # the waves whose gain tells whether the front was still growing when the budget ran out
