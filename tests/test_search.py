@@ -271,6 +271,11 @@ def test_a_search_in_the_workflow_reuses_a_grids_runs_resumes_and_reports_its_fr
     assert set(runs[runs["study"] == "front"]["point_id"]) == {p for ids in trials["point_ids"] for p in ids.split()}
     assert (out / "front.png").stat().st_size > 10_000
     assert (wf.workdir / "results/summary.md").read_text().count("## Search front") == 1
+    # the summary counts the runs the search added and those it took from the grid, as the jobs did
+    grid_used = {a for a, v in zip(trials["ADCprecision"], trials["vari"], strict=True) if v == 0.0}
+    said = (out / "summary.md").read_text()
+    assert f"{len(new_runs)} inference run{'s' if len(new_runs) != 1 else ''} beyond the config's grid" in said
+    assert f"and {len(grid_used)} of the grid's;" in said, said
     front_rows = pd.read_csv(out / "front.csv")
     assert len(front_rows) >= 1 and front_rows["on_front"].all()
 

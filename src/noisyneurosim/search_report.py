@@ -221,8 +221,9 @@ def summary_section(study: SearchStudy, name: str, trials: list[Trial], best: li
         f"## Search {name}",
         "",
         f"{len(tried)} settings tried ({len(tried) * len(study.context.seeds)} points) of the {spec.size():,} in its "
-        f"space, in {waves} waves: {runs} new inference run{'s' if runs != 1 else ''} "
-        f"({hours_text(gpu)} GPU hours planned) and {reused} reused from the config's grid; {len(ok)} ok, "
+        f"space, in {waves} waves: {runs} inference run{'s' if runs != 1 else ''} beyond the config's grid "
+        f"({hours_text(gpu)} GPU hours planned; one already in this folder is reused, not redone) and {reused} "
+        f"of the grid's; {len(ok)} ok, "
         f"{len(failed)} failed, {len(trials) - len(tried)} rejected before running. "
         f"Stopped: {last.get('why') or 'done'}.",
         "",
