@@ -4,6 +4,7 @@ workflow (issue 28)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -95,6 +96,25 @@ def test_the_verdict_and_the_tables_come_from_the_result_files(finished):
     assert set(truth["point_id"]) < set(runs["point_id"])
     status = cli(wf, "status")
     assert status.returncode == 0 and "all 6 points complete" in status.stdout
+
+
+def test_a_point_whose_result_is_damaged_is_not_counted_complete(finished):
+    """An edited estimate is its point's result: that point is not among the complete ones, its neighbours
+    are; a damaged traces archive spoils no point (what was computed from it stands)."""
+    wf = finished
+    estimate = sorted((wf.workdir / "results/estimates").glob("*/*.json"))[0]
+    edited = json.loads(estimate.read_text()) | {"status": "ok", "edited by hand": True}
+    keep_mtime(estimate, lambda: estimate.write_text(json.dumps(edited)))
+    status = cli(wf, "status")
+    assert status.returncode == 1 and f"damaged: {estimate.relative_to(wf.workdir)}" in status.stdout
+    assert "3 points are complete" in status.stdout, status.stdout
+    archive = sorted((wf.workdir / "results/inference").glob("*/traces.tar.gz"))[0]
+    estimate.unlink()
+    cli(wf, "retry")  # nothing left damaged: the estimate is computed again
+    assert wf.run().returncode == 0
+    keep_mtime(archive, lambda: archive.write_bytes(archive.read_bytes()[:100]))
+    status = cli(wf, "status")
+    assert status.returncode == 1 and "4 points are complete" in status.stdout, status.stdout
 
 
 def test_status_exits_non_zero_while_a_point_is_missing(finished):
