@@ -434,7 +434,7 @@ def test_a_search_space_knob_that_cannot_change_accuracy_is_refused_with_the_gri
 
 
 def test_an_infeasible_setting_says_which_constraint_it_misses_and_the_summary_how_sure_to_be():
-    from noisyneurosim.search_report import missed, untried_neighbours
+    from noisyneurosim.search_report import how_sure, missed, untried_neighbours, values_never_run
 
     s = spec(constraints=(Constraint("accuracy", ">=", 0.8), Constraint("tops_per_w", ">=", 10)))
     trial = Trial(combo={"ADCprecision": 3, "vari": 0.1, "technode": 22}, wave=0, status="ok")
@@ -444,3 +444,10 @@ def test_an_infeasible_setting_says_which_constraint_it_misses_and_the_summary_h
     on_front = Trial(combo={"ADCprecision": 4, "vari": 0.05, "technode": 22}, wave=0, status="ok")
     ran_too = Trial(combo={"ADCprecision": 5, "vari": 0.05, "technode": 45}, wave=0, status="ok")
     assert sorted(untried_neighbours(s, [on_front, ran_too], [on_front])) == [(3, 0.05), (4, 0.0), (4, 0.1)]
+    # values no run had: the model only interpolates there (the sweet spot's missed peak, README)
+    rejected = Trial(combo={"ADCprecision": 3, "vari": 0.1, "technode": 22}, wave=0, status="rejected")
+    never = {"ADCprecision": [3, 6, 7], "vari": [0.0, 0.1, 0.15, 0.2]}
+    assert values_never_run(s, [on_front, ran_too, rejected]) == never
+    assert values_never_run(s, []) == {}
+    said = how_sure(s, [on_front, ran_too], [on_front], pd.DataFrame({"hypervolume": [0.5, 1.0]}))
+    assert "No inference run had ADCprecision 3, 6, 7; vari 0, 0.1, 0.15, 0.2: there the model only" in said

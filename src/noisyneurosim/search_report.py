@@ -292,7 +292,25 @@ def how_sure(spec, trials: list[Trial], best: list[Trial], volume) -> str:
         )
     elif spec.accuracy_knobs:
         text.append("Every accuracy setting next to the front's was run.")
+    unseen = values_never_run(spec, trials)
+    if unseen:
+        shown = "; ".join(f"{k} {', '.join(display(k, v) for v in values)}" for k, values in unseen.items())
+        text.append(
+            f"No inference run had {shown}: there the model only interpolates between the values that were run, "
+            "and a peak between two of them is what the search misses most (README, search benchmark)."
+        )
     return " ".join(text)
+
+
+def values_never_run(spec, trials: list[Trial]) -> dict[str, list]:
+    """Each accuracy knob's values that no inference run had (rejected settings ran nothing), in space order."""
+    run = {spec.accuracy_part(t.combo) for t in trials if t.status != "rejected"}
+    out = {}
+    for i, knob in enumerate(spec.accuracy_knobs):
+        missing = [v for v in spec.space[knob] if all(part[i] != v for part in run)]
+        if missing and run:
+            out[knob] = missing
+    return out
 
 
 def untried_neighbours(spec, trials: list[Trial], best: list[Trial]) -> list[tuple]:
