@@ -204,9 +204,11 @@ def verdict_of(runs, found: list) -> Verdict:
     """The verdict from a table made from the result files (aggregate.tables) and the damaged files."""
     failed = runs[runs["status"] == "failed"] if len(runs) else runs
     ok = [row for _, row in runs.iterrows() if row["status"] == "ok"] if len(runs) else []
+    columns = [c for c in ID_COLUMNS if c in runs]
+    known = {str(v) for c in columns for v in runs[c].dropna()}
     return Verdict(
         points=len(runs),
-        ok=sum(not _spoiled(row, runs, found) for row in ok),
+        ok=sum(not _spoiled(row, columns, known, found) for row in ok),
         failed=len(failed),
         retryable=int(sum(retryable(str(r)) for r in failed["reason"])) if len(failed) else 0,
         missing=int((runs["status"] == "missing").sum()) if len(runs) else 0,
@@ -217,13 +219,11 @@ def verdict_of(runs, found: list) -> Verdict:
 ID_COLUMNS = ("acc_id", "hw_id", "train_id")  # the ids result paths are named by (paths.py)
 
 
-def _spoiled(row, runs, found: list) -> bool:
+def _spoiled(row, columns: list[str], known: set[str], found: list) -> bool:
     """Whether a damaged file is one of this point's results, a JSON file its row is read from: every id of
     the table the file's path names is the point's own (an estimate names its run and hardware setting, an
     accuracy its run only). A kept traces archive or a checkpoint is no point's result: what was computed
-    from it stands."""
-    columns = [c for c in ID_COLUMNS if c in runs]
-    known = {str(v) for c in columns for v in runs[c].dropna()}
+    from it stands. `known`: every id in the table's id `columns`."""
     own = {str(row[c]) for c in columns if row[c] == row[c]}
     for name, _ in found:
         if not name.endswith(".json"):

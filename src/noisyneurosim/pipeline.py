@@ -13,7 +13,7 @@ from .knobs import EXTRA_KEY
 from .plan import over_budget
 from .points import Point, Sweep
 from .precision import Split, job_seed
-from .settings import RUN_SWITCHES
+from .settings import recorded_config
 
 DEFAULT_CONFIG = "config/sweep.yaml"
 
@@ -161,7 +161,7 @@ def fresh_outcome_mark(mark: str | Path = paths.OUTCOME_MARK) -> None:
 def points_text(sweep: Sweep) -> str:
     """The expanded sweep as the jobs that collect every point read it (instead of checking the config again)."""
     # a switch for one run decides no point: with it, the record (and the tables it feeds) would be redone
-    config = {key: value for key, value in sweep.config.items() if key not in RUN_SWITCHES}
+    config = recorded_config(sweep.config)
     record = {"source": sweep.source, "config": config, "points": [p.as_record() for p in sweep.points]}
     return json.dumps(record, sort_keys=True) + "\n"
 

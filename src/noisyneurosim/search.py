@@ -87,6 +87,10 @@ class SearchSpec:
     def accuracy_part(self, combo: dict) -> tuple:
         return tuple(combo[k] for k in self.accuracy_knobs)
 
+    def runs_of(self, trials: list) -> set[tuple]:
+        """The accuracy settings of these trials that have an inference run (a rejected setting ran nothing)."""
+        return {self.accuracy_part(t.combo) for t in trials if t.status != "rejected"}
+
 
 # ---------------------------------------------------------------------------------------------------------
 # the config's search: mapping
@@ -504,7 +508,7 @@ def propose(spec: SearchSpec, history: list[Trial], wave: int, costs: Costs, lim
     accuracy = RunChoice(spec, history, wave, rng) if chosen_apart else None
     used = spent(history, costs.points_per_setting)
     seen = {_key(t.combo) for t in history}
-    run_before = {spec.accuracy_part(t.combo) for t in history if t.status != "rejected"}
+    run_before = spec.runs_of(history)
     ranked = anchors(spec, history)
     hardware_space = math.prod(len(spec.space[k]) for k in spec.hardware_knobs)
     per_part = _count_by_part(spec, history)

@@ -304,18 +304,17 @@ def how_sure(spec, trials: list[Trial], best: list[Trial], volume) -> str:
 
 def values_never_run(spec, trials: list[Trial]) -> dict[str, list]:
     """Each accuracy knob's values that no inference run had (rejected settings ran nothing), in space order."""
-    run = {spec.accuracy_part(t.combo) for t in trials if t.status != "rejected"}
-    out = {}
-    for i, knob in enumerate(spec.accuracy_knobs):
-        missing = [v for v in spec.space[knob] if all(part[i] != v for part in run)]
-        if missing and run:
-            out[knob] = missing
-    return out
+    run = spec.runs_of(trials)
+    if not run:
+        return {}
+    seen = [{part[i] for part in run} for i in range(len(spec.accuracy_knobs))]
+    missing = {k: [v for v in spec.space[k] if v not in seen[i]] for i, k in enumerate(spec.accuracy_knobs)}
+    return {knob: values for knob, values in missing.items() if values}
 
 
 def untried_neighbours(spec, trials: list[Trial], best: list[Trial]) -> list[tuple]:
     """Accuracy settings one step from a front setting's (one knob to its next value) that were never run."""
-    run = {spec.accuracy_part(t.combo) for t in trials if t.status != "rejected"}
+    run = spec.runs_of(trials)
     out = []
     for part in dict.fromkeys(spec.accuracy_part(t.combo) for t in best):
         for i, knob in enumerate(spec.accuracy_knobs):

@@ -46,6 +46,12 @@ SYNTHETIC_DATASETS = ("cifar10", "cifar100")
 # recorded config leaves them out
 RUN_SWITCHES = ("allow_gpu_redo", "allow_queued_jobs")
 
+
+def recorded_config(config: dict) -> dict:
+    """The config as results record it (results/config.yaml, the points record): without the run switches."""
+    return {key: value for key, value in config.items() if key not in RUN_SWITCHES}
+
+
 FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # https://host/owner/name(.git) or git@host:owner/name(.git); nothing else reaches git.
 REPO_URL = re.compile(

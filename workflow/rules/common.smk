@@ -26,7 +26,7 @@ from noisyneurosim import (
 from noisyneurosim.points import test_images as cfg_test_images
 from noisyneurosim.points import test_set_size
 from noisyneurosim.files import read_json
-from noisyneurosim.settings import RUN_SWITCHES
+from noisyneurosim.settings import recorded_config
 
 # The config is read by noisyneurosim (duplicate keys, did-you-mean, NeuroSim's
 # own rules) and then validated against the JSON schema, before any job exists.
@@ -41,9 +41,7 @@ SWEEP = pipeline.load_sweep(
 )
 SETTINGS = SWEEP.settings
 # what results/config.yaml records: a switch for one run decides nothing, so it reruns no record either
-RECORDED_CONFIG = {
-    key: value for key, value in config.items() if key not in RUN_SWITCHES
-}
+RECORDED_CONFIG = recorded_config(config)
 
 # the points search studies propose while the workflow runs are read from their wave files when a job
 # names one: these lookups know the sweep's points and those
