@@ -377,6 +377,25 @@ def test_a_knob_whose_end_runs_agree_is_not_believed_flat_between_them():
     assert np.allclose(Model(x, y, prior_scale=0.06, average=True).predict(x)[0], y, atol=0.01)
 
 
+def test_the_first_run_is_the_noise_free_one_inside_each_precisions_range():
+    """Before any result, the default sampler's first inference run has every non-ideality at its ideal value
+    (the nearest one the space has) and every other numeric knob of 3+ values at neither end of its range;
+    the seed chooses among those."""
+    space = {"ADCprecision": [3, 4, 6, 8], "wl_activate": [4, 5, 6, 8], "t": [1e3, 0.0, 1e5], "technode": [22, 45]}
+    first_runs = set()
+    for seed in range(12):
+        for vari in ([0.0, 0.05, 0.1, 0.2], [0.2, 0.1, 0.05]):
+            s = spec(space={**space, "vari": vari}, inference_runs_per_wave=1, seed=seed)
+            proposal = propose(s, [], 0, costs())
+            runs = {s.accuracy_part(t.combo) for t in proposal.trials}
+            assert len(runs) == 1, runs
+            adc, wl_activate, t, chosen_vari = runs.pop()
+            assert adc in (4, 6) and wl_activate in (5, 6), (adc, wl_activate)
+            assert t == 0.0 and chosen_vari == min(vari), (t, chosen_vari)
+            first_runs.add((adc, wl_activate))
+    assert len(first_runs) == 4  # every inner combination is some seed's first run
+
+
 @pytest.mark.parametrize("sampler", ["ehvi", "tpe", "gp"])
 def test_no_model_is_fitted_once_the_gpu_budget_is_spent(monkeypatch, sampler):
     """A wave that can open no inference run fits nothing: the waves after the budget's last run only fill in

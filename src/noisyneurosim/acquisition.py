@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from .knobs import KNOBS
+
 LENGTHSCALES = (0.15, 0.3, 0.5, 0.8, 1.3, 2.5, 6.0)  # in units of a knob's whole range
 NOISE_RATIOS = (1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.2)  # noise variance over signal variance
 ADDITIVE_WEIGHTS = (0.0, 0.5, 0.9)  # the kernel's share that treats each input on its own
@@ -285,12 +287,33 @@ class RunChooser:
         knobs = self.spec.accuracy_knobs
         done = [dict(zip(knobs, p, strict=True)) for p in list(taken) + self.run]
         if not done:
-            return candidates[int(self.rng.integers(len(candidates)))]
+            return self._first(candidates)
         x = encode(self.spec.space, knobs, [dict(zip(knobs, p, strict=True)) for p in candidates])
         seen = encode(self.spec.space, knobs, done)
         distance = np.sqrt(((x[:, None, :] - seen[None, :, :]) ** 2).sum(-1)).min(1)
         ties = np.flatnonzero(distance >= distance.max() - 1e-12)
         return candidates[int(ties[self.rng.integers(len(ties))])]
+
+    def _first(self, candidates: list[tuple]) -> tuple:
+        """The first run, before any result: every non-ideality at its ideal value (nearest to it; the noise-free
+        run a noise study is read against) and every other numeric knob of three or more values inside its range,
+        at neither end; a seeded one of these. From inside, a smooth model reaches a range's ends; from two ends
+        that agree it rules out a peak between them, and the search never runs it (benchmarks/search.py's sweet
+        spot; README, "How well it does")."""
+        allowed = []
+        for name in self.spec.accuracy_knobs:
+            values = self.spec.space[name]
+            ideal = KNOBS[name].ideal if name in KNOBS else None
+            numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            if ideal is not None and numeric:
+                nearest = min(abs(v - ideal) for v in values)
+                allowed.append({v for v in values if abs(v - ideal) <= nearest})
+            elif numeric and len(values) >= 3:
+                allowed.append(set(values) - {min(values), max(values)})
+            else:
+                allowed.append(set(values))
+        pool = [p for p in candidates if all(v in ok for v, ok in zip(p, allowed, strict=True))] or candidates
+        return pool[int(self.rng.integers(len(pool)))]
 
     def _fit(self) -> None:
         """One model per column (objectives and constrained columns), in minimised, log-where-wide units."""

@@ -58,6 +58,7 @@ class Knob:
     choices: tuple = ()
     names: dict = field(default_factory=dict)  # readable name -> enumeration member
     log_scale: bool = False
+    ideal: Any = None  # a non-ideality's value where it is absent: the run a noise study is read against
 
     def missing_in(self, text: str) -> str:
         """What the NeuroSim file this knob acts in lacks for it ("" where it has it): inference.py's argument,
@@ -216,9 +217,10 @@ _INFERENCE_KNOBS = [
         "Relative sigma of multiplicative conductance variation.",
         minimum=0,
         maximum=10,
+        ideal=0.0,
     ),
-    _k("t", INFERENCE, "float", 0.0, "Retention time (0: no drift).", unit="s", minimum=0, log_scale=True),
-    _k("v", INFERENCE, "float", 0.0, "Drift coefficient (0: no drift).", minimum=0),
+    _k("t", INFERENCE, "float", 0.0, "Retention time (0: no drift).", unit="s", minimum=0, log_scale=True, ideal=0.0),
+    _k("v", INFERENCE, "float", 0.0, "Drift coefficient (0: no drift).", minimum=0, ideal=0.0),
     _k("detect", INFERENCE, "int", 0, "1: fixed-direction drift; 0: random drift.", choices=(0, 1)),
     _k("target", INFERENCE, "float", 0.0, "Drift target for fixed-direction drift.", minimum=0, maximum=1),
 ]
