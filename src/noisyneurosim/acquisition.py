@@ -283,7 +283,7 @@ class RunChooser:
         return parts
 
     def _spread(self, candidates: list[tuple], taken: set) -> tuple:
-        """The candidate farthest from every accuracy setting run or chosen (a seeded one to begin with)."""
+        """The candidate farthest from every accuracy setting run or chosen (the first: `_first`)."""
         knobs = self.spec.accuracy_knobs
         done = [dict(zip(knobs, p, strict=True)) for p in list(taken) + self.run]
         if not done:

@@ -176,8 +176,8 @@ SEARCH_KEYS = _keys(
         ", ".join(f"`{s}`" for s in list(SAMPLERS)[:-1]) + f" or `{list(SAMPLERS)[-1]}`",
         "What chooses the inference runs (default `{default}`, nothing to install): `ehvi` values each candidate run "
         "by the hypervolume its settings (every hardware value) are expected to add to the front, from a Gaussian "
-        "process per objective (numpy), after a first run without non-idealities inside each knob's range; `tpe` is Optuna's TPE over the runs' best values; `gp` Optuna's "
-        "Gaussian-process sampler, which needs torch and scipy in the workflow's Python (`pip install -e "
+        "process per objective (numpy), after a first run without non-idealities inside each knob's range; "
+        "`tpe` is Optuna's TPE over the runs' best values; `gp` Optuna's Gaussian-process sampler, which needs torch and scipy in the workflow's Python (`pip install -e "
         "'.[gp]'`). Hardware values are proposed by TPE either way. The README's benchmark compares them on four "
         "spaces.",
         default="ehvi",
