@@ -177,9 +177,9 @@ SEARCH_KEYS = _keys(
         "What chooses the inference runs (default `{default}`, nothing to install): `ehvi` values each candidate run "
         "by the hypervolume its settings (every hardware value) are expected to add to the front, from a Gaussian "
         "process per objective (numpy), after a first run without non-idealities inside each knob's range; "
-        "`tpe` is Optuna's TPE over the runs' best values; `gp` Optuna's Gaussian-process sampler, which needs torch and scipy in the workflow's Python (`pip install -e "
-        "'.[gp]'`). Hardware values are proposed by TPE either way. The README's benchmark compares them on four "
-        "spaces.",
+        "`tpe` is Optuna's TPE over the runs' best values; `gp` Optuna's Gaussian-process sampler, which needs "
+        "torch and scipy in the workflow's Python (`pip install -e '.[gp]'`). Hardware values are proposed by TPE "
+        "either way. The README's benchmark compares them on four spaces.",
         default="ehvi",
         choices=tuple(SAMPLERS),
     ),
