@@ -33,14 +33,18 @@ REFERENCE_MARGIN = 0.1  # the reference point: a tenth of each objective's obser
 LOG_SPAN = 4.0  # a positive column spanning more than this factor is modelled on a log scale
 
 
+def numeric(values: list) -> bool:
+    """Whether a knob's values are numbers (booleans are not): by position in their range, not by name."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 def encode(space: dict, knobs: tuple, combos: list[dict]) -> np.ndarray:
     """Settings as points in [0, 1]^d: a numeric knob by its value's position in its range (3+ values by
     rank), any other knob one column per value (two values: one column)."""
     columns = []
     for name in knobs:
         values = space[name]
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-        if numeric and len(values) >= 2:
+        if numeric(values) and len(values) >= 2:
             ordered = sorted(values)
             columns.append([ordered.index(c[name]) / (len(ordered) - 1) for c in combos])
         elif len(values) == 2:
@@ -303,12 +307,11 @@ class RunChooser:
         allowed = []
         for name in self.spec.accuracy_knobs:
             values = self.spec.space[name]
-            ideal = KNOBS[name].ideal if name in KNOBS else None
-            numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-            if ideal is not None and numeric:
+            ideal = getattr(KNOBS.get(name), "ideal", None)
+            if ideal is not None and numeric(values):
                 nearest = min(abs(v - ideal) for v in values)
                 allowed.append({v for v in values if abs(v - ideal) <= nearest})
-            elif numeric and len(values) >= 3:
+            elif numeric(values) and len(values) >= 3:
                 allowed.append(set(values) - {min(values), max(values)})
             else:
                 allowed.append(set(values))
